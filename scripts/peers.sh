@@ -1,0 +1,631 @@
+#!/usr/bin/env bash
+# Real test servers ("peers") for opsctl, all on 127.0.0.1 with fixed high ports.
+#
+#   scripts/peers.sh install              # apt/pip packages (idempotent; root)
+#   scripts/peers.sh start [SERVICE...]   # start (default: all), wait until each answers
+#   scripts/peers.sh stop  [SERVICE...]   # stop by PID, wait for exit (idempotent)
+#   scripts/peers.sh status [SERVICE...]  # print which are up; exit 3 if any is down
+#   scripts/peers.sh env                  # rewrite and print the env file
+#
+# SERVICES: moto moto-auth postgres pdns pebble nginx etcd
+#
+# State, logs, PID files and the env file live in ${OPSCTL_PEERS_DIR:-<repo>/.peers}.
+# Every `start` of a service wipes that service's state (fresh database, fresh certs,
+# empty moto). After `start`, <dir>/env holds KEY=value lines (values unquoted) for the
+# services that are up.
+#
+# Ports: moto 45100, moto with IAM auth enforced 45101, postgres 45110, PowerDNS API
+# 45120 / DNS 45121, Pebble ACME 45130 / management 45131 (challenge ports it dials:
+# http-01 45132, tls-alpn-01 45133), nginx TLS 45140, etcd client 45150 / peer 45151.
+#
+# Tunables (environment):
+#   OPSCTL_PEERS_DIR                 state dir (default <repo>/.peers)
+#   OPSCTL_PEERS_PYTHON              python with moto installed (default python3)
+#   OPSCTL_PEERS_TIMEOUT             readiness timeout per service, seconds (default 60)
+#   OPSCTL_PEBBLE_VALIDITY_SECONDS   Pebble certificateValidityPeriod (default 7776000 = 90 d)
+#   PEBBLE_VA_ALWAYS_VALID, PEBBLE_WFE_NONCEREJECT (default 0), PEBBLE_AUTHZREUSE,
+#   PEBBLE_VA_NOSLEEP (default 1)    passed through to Pebble
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PEERS_DIR="${OPSCTL_PEERS_DIR:-$ROOT/.peers}"
+TIMEOUT="${OPSCTL_PEERS_TIMEOUT:-60}"
+ALL_SERVICES=(moto moto-auth postgres pdns pebble nginx etcd)
+
+MOTO_PORT=45100
+MOTO_AUTH_PORT=45101
+PG_PORT=45110
+PDNS_API_PORT=45120
+PDNS_DNS_PORT=45121
+PEBBLE_PORT=45130
+PEBBLE_MGMT_PORT=45131
+PEBBLE_HTTP01_PORT=45132
+PEBBLE_TLSALPN_PORT=45133
+NGINX_PORT=45140
+ETCD_PORT=45150
+ETCD_PEER_PORT=45151
+
+PG_PASSWORD="opsctl-test-pw"
+PDNS_KEY="pdns-test-key"
+PG_BIN=""
+
+log() { printf '[peers] %s\n' "$*" >&2; }
+die() { printf '[peers] ERROR: %s\n' "$*" >&2; exit 1; }
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+pidfile() { printf '%s/%s.pid' "$PEERS_DIR" "$1"; }
+svc_pid() {
+  local f; f="$(pidfile "$1")"
+  [ -s "$f" ] && head -n1 "$f" || true
+}
+svc_up() { pid_alive "$(svc_pid "$1")"; }
+
+port_busy() {
+  # true if something listens on 127.0.0.1:$1 (TCP)
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+find_pg_bin() {
+  local d
+  for d in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
+    [ -x "$d/initdb" ] && { PG_BIN="$d"; return 0; }
+  done
+  command -v initdb >/dev/null 2>&1 && { PG_BIN="$(dirname "$(command -v initdb)")"; return 0; }
+  die "PostgreSQL server binaries not found (run: $0 install)"
+}
+
+python_bin() {
+  local py="${OPSCTL_PEERS_PYTHON:-python3}"
+  # resolve shims (pyenv) to the real interpreter so the PID we record is python's
+  "$py" -c 'import sys; print(sys.executable)'
+}
+
+wait_for() { # wait_for NAME FUNC : retry FUNC until it succeeds, the process dies, or timeout
+  local name="$1" fn="$2" deadline=$((SECONDS + TIMEOUT))
+  while :; do
+    if "$fn" >/dev/null 2>&1; then return 0; fi
+    if ! svc_up "$name"; then
+      log "$name exited during start-up; last log lines:"
+      tail -n 25 "$PEERS_DIR/$name.log" >&2 2>/dev/null || true
+      return 1
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      log "$name not ready after ${TIMEOUT}s; last log lines:"
+      tail -n 25 "$PEERS_DIR/$name.log" >&2 2>/dev/null || true
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# ---------------------------------------------------------------------------- install
+
+pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+
+cmd_install() {
+  is_root || die "install must run as root"
+  export DEBIAN_FRONTEND=noninteractive
+  local want=(pdns-server pdns-backend-sqlite3 sqlite3 pebble nginx etcd-server etcd-client
+    openssl curl ca-certificates libfaketime)
+  local missing=() p pg_pkg="" updated=0
+  # PostgreSQL: any installed server binaries will do; else postgresql-15 (or `postgresql`).
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then pg_pkg=postgresql-15; fi
+  # nginx: accept any installed flavour (nginx, nginx-light, nginx-core, ...)
+  if [ -x /usr/sbin/nginx ]; then want=("${want[@]/nginx/}"); fi
+  for p in "${want[@]}"; do
+    [ -n "$p" ] || continue
+    pkg_installed "$p" || missing+=("$p")
+  done
+  if [ -n "$pg_pkg" ] || [ "${#missing[@]}" -gt 0 ]; then
+    log "apt-get update"
+    apt-get update -qq
+    updated=1
+    if [ -n "$pg_pkg" ]; then
+      if apt-cache show postgresql-15 >/dev/null 2>&1; then missing+=(postgresql-15); else missing+=(postgresql); fi
+    fi
+    # Keep package scripts from starting system services (nginx on :80, postgres on
+    # :5432, pdns on :53, etcd on :2379): our servers use their own ports and dirs.
+    local policy=/usr/sbin/policy-rc.d own_policy=0
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod 755 "$policy"; own_policy=1
+    fi
+    log "apt-get install ${missing[*]}"
+    local rc=0
+    apt-get install -y -qq --no-install-recommends \
+      -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" \
+      >/tmp/opsctl-peers-apt.log 2>&1 || rc=$?
+    [ "$own_policy" -eq 1 ] && rm -f "$policy"
+    if [ "$rc" -ne 0 ]; then tail -n 40 /tmp/opsctl-peers-apt.log >&2; die "apt-get install failed"; fi
+    # Belt and braces: if an init system started them anyway, stop them.
+    if [ -d /run/systemd/system ]; then
+      local unit
+      for unit in nginx postgresql pdns etcd; do
+        systemctl is-active --quiet "$unit" 2>/dev/null && { systemctl stop "$unit" || true; systemctl disable "$unit" >/dev/null 2>&1 || true; }
+      done
+    fi
+  fi
+  [ "$updated" -eq 1 ] || log "apt packages already installed"
+
+  local py; py="${OPSCTL_PEERS_PYTHON:-python3}"
+  command -v "$py" >/dev/null 2>&1 || die "$py not found"
+  if "$py" -c 'import moto, moto.server, flask, flask_cors, boto3' >/dev/null 2>&1; then
+    log "moto already installed ($("$py" -c 'import moto; print(moto.__version__)'))"
+  else
+    log "pip install 'moto[server]'"
+    if ! "$py" -m pip install -q --disable-pip-version-check 'moto[server]'; then
+      # Debian's own python3 refuses system-wide installs (PEP 668)
+      PIP_BREAK_SYSTEM_PACKAGES=1 "$py" -m pip install -q --disable-pip-version-check 'moto[server]'
+    fi
+    "$py" -c 'import moto.server' || die "moto server not importable after install"
+  fi
+  log "install done"
+}
+
+# ---------------------------------------------------------------------------- helpers
+
+# Spawn a daemon in the background, record its PID.  spawn NAME CMD...
+spawn() {
+  local name="$1"; shift
+  : >"$PEERS_DIR/$name.log"
+  ( cd "$PEERS_DIR" && exec "$@" ) </dev/null >>"$PEERS_DIR/$name.log" 2>&1 &
+  echo $! >"$(pidfile "$name")"
+}
+
+check_ports_free() { # NAME PORT...
+  local name="$1" p; shift
+  for p in "$@"; do
+    port_busy "$p" && die "$name: port 127.0.0.1:$p is already in use (another peers dir? run status/stop)"
+  done
+  return 0
+}
+
+sigv4_ec2() { # PORT AKID SECRET ACTION-QUERY  -> prints "HTTP_CODE BODY"
+  curl -sS -m 5 -o - -w '\n%{http_code}' --aws-sigv4 "aws:amz:us-east-1:ec2" --user "$2:$3" \
+    -H 'Content-Type: application/x-www-form-urlencoded' \
+    --data "$4" "http://127.0.0.1:$1/"
+}
+
+# ---------------------------------------------------------------------------- moto
+
+start_moto_common() { # NAME PORT [auth]
+  local name="$1" port="$2" auth="${3:-}" py dir="$PEERS_DIR/$1"
+  py="$(python_bin)"
+  check_ports_free "$name" "$port"
+  rm -rf "$dir"; mkdir -p "$dir"
+  local envs=(MOTO_RECORDER_FILEPATH="$dir/recording.jsonl" MOTO_PORT="$port")
+  if [ -n "$auth" ]; then
+    envs+=(INITIAL_NO_AUTH_ACTION_COUNT=0)
+  else
+    # libfaketime: write e.g. "-40d" into $dir/faketime to move moto's clock (volume
+    # CreateTime, snapshot StartTime ...), "+0" to come back. Read on every call.
+    local lib
+    lib="$(ls /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1 2>/dev/null | head -n1 || true)"
+    if [ -n "$lib" ]; then
+      echo "+0" >"$dir/faketime"
+      envs+=(LD_PRELOAD="$lib" FAKETIME_TIMESTAMP_FILE="$dir/faketime" FAKETIME_NO_CACHE=1
+        DONT_FAKE_MONOTONIC=1 FAKETIME_DONT_RESET=1)
+    fi
+  fi
+  spawn "$name" env "${envs[@]}" "$py" -m moto.server -H 127.0.0.1 -p "$port"
+}
+
+ready_moto() {
+  local out; out="$(sigv4_ec2 "$MOTO_PORT" test test 'Action=DescribeVolumes&Version=2016-11-15')"
+  [ "$(tail -n1 <<<"$out")" = 200 ] && grep -q DescribeVolumesResponse <<<"$out"
+}
+ready_moto_auth() {
+  # a real call with unknown credentials must be refused (proves auth is enforced)
+  local out; out="$(sigv4_ec2 "$MOTO_AUTH_PORT" AKIAUNKNOWNPEERS0000 nosecret 'Action=DescribeVolumes&Version=2016-11-15')"
+  local code; code="$(tail -n1 <<<"$out")"
+  case "$code" in
+    200) log "moto-auth: unknown credentials were accepted: auth is NOT enforced"; return 1 ;;
+    4??) grep -q -E 'AuthFailure|InvalidClientTokenId' <<<"$out" ;;
+    *) return 1 ;;
+  esac
+}
+start_moto() { start_moto_common moto "$MOTO_PORT"; }
+start_moto_auth() { start_moto_common moto-auth "$MOTO_AUTH_PORT" auth; }
+
+# ---------------------------------------------------------------------------- postgres
+
+PG_BASE=""
+pg_base() {
+  # The data dir must be reachable by the postgres user; fall back to /tmp if the
+  # peers dir is not (e.g. a checkout under /root).
+  if [ -L "$PEERS_DIR/postgres" ]; then PG_BASE="$(readlink "$PEERS_DIR/postgres")"; return; fi
+  PG_BASE="$PEERS_DIR/postgres"
+}
+
+as_pg() { if is_root; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+start_postgres() {
+  find_pg_bin
+  check_ports_free postgres "$PG_PORT"
+  local link="$PEERS_DIR/postgres"
+  if [ -L "$link" ]; then rm -rf "$(readlink "$link")"; rm -f "$link"; else rm -rf "$link"; fi
+  PG_BASE="$link"
+  mkdir -p "$PG_BASE"
+  if is_root; then
+    id postgres >/dev/null 2>&1 || die "no postgres user (run: $0 install)"
+    chown postgres: "$PG_BASE"
+    if ! runuser -u postgres -- test -w "$PG_BASE"; then
+      rmdir "$PG_BASE"
+      PG_BASE="$(mktemp -d /tmp/opsctl-peers-postgres.XXXXXX)"
+      chown postgres: "$PG_BASE"
+      ln -s "$PG_BASE" "$link"
+    fi
+  fi
+  local data="$PG_BASE/data"
+  as_pg "$PG_BIN/initdb" -D "$data" -U postgres -E UTF8 --locale=C --no-sync \
+    --auth-local=trust --auth-host=scram-sha-256 >"$PEERS_DIR/postgres-initdb.log" 2>&1 \
+    || { cat "$PEERS_DIR/postgres-initdb.log" >&2; die "initdb failed"; }
+  cat >>"$data/postgresql.conf" <<EOF
+# opsctl peers
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = ''
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+shared_buffers = 32MB
+max_connections = 100
+log_min_messages = warning
+EOF
+  cat >"$data/pg_hba.conf" <<'EOF'
+# opsctl peers: superuser postgres without password from loopback, others by password
+local all all                trust
+host  all postgres 127.0.0.1/32 trust
+host  all all      127.0.0.1/32 scram-sha-256
+EOF
+  : >"$PG_BASE/postgres.log"
+  is_root && chown postgres: "$data/postgresql.conf" "$data/pg_hba.conf" "$PG_BASE/postgres.log"
+  ln -sf "$PG_BASE/postgres.log" "$PEERS_DIR/postgres.log"
+  as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$PG_BASE/postgres.log" -w -t "$TIMEOUT" -s start \
+    || { tail -n 30 "$PG_BASE/postgres.log" >&2; die "postgres did not start"; }
+  head -n1 "$data/postmaster.pid" >"$(pidfile postgres)"
+  local psql=("$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres)
+  "${psql[@]}" -c "CREATE ROLE opsctl LOGIN PASSWORD '$PG_PASSWORD'" \
+    -c "CREATE DATABASE opsctl OWNER opsctl" >/dev/null
+}
+
+ready_postgres() {
+  [ -n "$PG_BIN" ] || find_pg_bin
+  [ "$(PGPASSWORD="$PG_PASSWORD" PGCONNECT_TIMEOUT=3 "$PG_BIN/psql" -X -tA -h 127.0.0.1 -p "$PG_PORT" \
+    -U opsctl -d opsctl -c 'SELECT current_user')" = opsctl ]
+}
+
+# ---------------------------------------------------------------------------- PowerDNS
+
+start_pdns() {
+  local dir="$PEERS_DIR/pdns" schema
+  check_ports_free pdns "$PDNS_API_PORT" "$PDNS_DNS_PORT"
+  rm -rf "$dir"; mkdir -p "$dir"
+  schema="$(ls /usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql /usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql 2>/dev/null | head -n1 || true)"
+  [ -n "$schema" ] || die "pdns sqlite schema not found (run: $0 install)"
+  sqlite3 "$dir/pdns.sqlite3" <"$schema"
+  cat >"$dir/pdns.conf" <<EOF
+launch=gsqlite3
+gsqlite3-database=$dir/pdns.sqlite3
+local-address=127.0.0.1
+local-port=$PDNS_DNS_PORT
+api=yes
+api-key=$PDNS_KEY
+webserver=yes
+webserver-address=127.0.0.1
+webserver-port=$PDNS_API_PORT
+webserver-allow-from=127.0.0.0/8
+socket-dir=$dir
+daemon=no
+guardian=no
+disable-syslog=yes
+write-pid=no
+loglevel=4
+zone-cache-refresh-interval=0
+default-soa-content=ns1.opsctl.test. hostmaster.@ 0 10800 3600 604800 3600
+EOF
+  spawn pdns /usr/sbin/pdns_server --config-dir="$dir"
+}
+
+ready_pdns() {
+  curl -fsS -m 3 -H "X-API-Key: $PDNS_KEY" "http://127.0.0.1:$PDNS_API_PORT/api/v1/servers/localhost" \
+    | grep -q '"daemon_type"'
+}
+
+# ---------------------------------------------------------------------------- certs
+
+# make_cert DIR NAME CA_DIR|"" : EC P-256 leaf for 127.0.0.1/localhost (self-signed if no CA)
+make_ca() {
+  local dir="$1"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+    -subj "/CN=opsctl peers test CA" -keyout "$dir/ca.key" -out "$dir/ca.pem" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    >/dev/null 2>&1
+}
+make_leaf() { # DIR CA_DIR
+  local dir="$1" ca="$2"
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+    -keyout "$dir/key.pem" -out "$dir/leaf.csr" >/dev/null 2>&1
+  printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+    "extendedKeyUsage=serverAuth" "subjectAltName=IP:127.0.0.1,DNS:localhost" >"$dir/leaf.ext"
+  openssl x509 -req -in "$dir/leaf.csr" -CA "$ca/ca.pem" -CAkey "$ca/ca.key" -CAcreateserial \
+    -days 825 -extfile "$dir/leaf.ext" -out "$dir/cert.pem" >/dev/null 2>&1
+  rm -f "$dir/leaf.csr" "$dir/leaf.ext"
+}
+make_selfsigned() { # DIR
+  local dir="$1"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 -subj "/CN=localhost" \
+    -keyout "$dir/key.pem" -out "$dir/cert.pem" \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -addext "extendedKeyUsage=serverAuth" \
+    >/dev/null 2>&1
+}
+
+# ---------------------------------------------------------------------------- Pebble
+
+start_pebble() {
+  local dir="$PEERS_DIR/pebble"
+  check_ports_free pebble "$PEBBLE_PORT" "$PEBBLE_MGMT_PORT"
+  rm -rf "$dir"; mkdir -p "$dir"
+  make_ca "$dir" && make_leaf "$dir" "$dir" || die "openssl failed for pebble certs"
+  cat >"$dir/pebble-config.json" <<EOF
+{
+  "pebble": {
+    "listenAddress": "127.0.0.1:$PEBBLE_PORT",
+    "managementListenAddress": "127.0.0.1:$PEBBLE_MGMT_PORT",
+    "certificate": "$dir/cert.pem",
+    "privateKey": "$dir/key.pem",
+    "httpPort": $PEBBLE_HTTP01_PORT,
+    "tlsPort": $PEBBLE_TLSALPN_PORT,
+    "ocspResponderURL": "",
+    "externalAccountBindingRequired": false,
+    "certificateValidityPeriod": ${OPSCTL_PEBBLE_VALIDITY_SECONDS:-7776000}
+  }
+}
+EOF
+  local envs=(PEBBLE_VA_NOSLEEP="${PEBBLE_VA_NOSLEEP:-1}" PEBBLE_WFE_NONCEREJECT="${PEBBLE_WFE_NONCEREJECT:-0}")
+  [ -n "${PEBBLE_VA_ALWAYS_VALID:-}" ] && envs+=(PEBBLE_VA_ALWAYS_VALID="$PEBBLE_VA_ALWAYS_VALID")
+  [ -n "${PEBBLE_AUTHZREUSE:-}" ] && envs+=(PEBBLE_AUTHZREUSE="$PEBBLE_AUTHZREUSE")
+  spawn pebble env "${envs[@]}" /usr/bin/pebble -config "$dir/pebble-config.json" \
+    -dnsserver "127.0.0.1:$PDNS_DNS_PORT"
+}
+
+ready_pebble() {
+  local dir="$PEERS_DIR/pebble"
+  curl -fsS -m 3 --cacert "$dir/ca.pem" "https://127.0.0.1:$PEBBLE_PORT/dir" | grep -q newNonce || return 1
+  # the issuing root changes on every start: save it for tests
+  curl -fsS -m 3 --cacert "$dir/ca.pem" "https://127.0.0.1:$PEBBLE_MGMT_PORT/roots/0" -o "$dir/issuer-root.pem.tmp" \
+    && grep -q 'BEGIN CERTIFICATE' "$dir/issuer-root.pem.tmp" && mv "$dir/issuer-root.pem.tmp" "$dir/issuer-root.pem"
+}
+
+# ---------------------------------------------------------------------------- nginx
+
+nginx_bin() { command -v nginx 2>/dev/null || echo /usr/sbin/nginx; }
+
+start_nginx() {
+  local dir="$PEERS_DIR/nginx" bin; bin="$(nginx_bin)"
+  [ -x "$bin" ] || die "nginx not found (run: $0 install)"
+  check_ports_free nginx "$NGINX_PORT"
+  rm -rf "$dir"; mkdir -p "$dir/tmp" "$dir/logs"
+  make_selfsigned "$dir" || die "openssl failed for nginx cert"
+  cat >"$dir/nginx.conf" <<EOF
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections 128; }
+http {
+  access_log $dir/logs/access.log;
+  client_body_temp_path $dir/tmp/client_body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+  default_type text/plain;
+  server {
+    listen 127.0.0.1:$NGINX_PORT ssl;
+    server_name localhost;
+    ssl_certificate $dir/cert.pem;
+    ssl_certificate_key $dir/key.pem;
+    location / { return 200 "opsctl peers nginx\n"; }
+  }
+}
+EOF
+  # NGINX_RELOAD: validate the config, send HUP, then wait until the served
+  # certificate is the one on disk (reload is asynchronous).
+  cat >"$dir/reload.sh" <<EOF
+#!/usr/bin/env bash
+set -euo pipefail
+NGX=(${bin} -p $dir/ -c $dir/nginx.conf -e $dir/logs/error.log)
+"\${NGX[@]}" -t -q
+"\${NGX[@]}" -s reload
+want="\$(openssl x509 -in $dir/cert.pem -noout -fingerprint -sha256)"
+for _ in \$(seq 1 100); do
+  got="\$(openssl s_client -connect 127.0.0.1:$NGINX_PORT -servername localhost </dev/null 2>/dev/null \\
+    | openssl x509 -noout -fingerprint -sha256 2>/dev/null || true)"
+  [ "\$got" = "\$want" ] && exit 0
+  sleep 0.1
+done
+echo "nginx reload: served certificate did not change within 10 s" >&2
+exit 1
+EOF
+  chmod +x "$dir/reload.sh"
+  spawn nginx "$bin" -p "$dir/" -c "$dir/nginx.conf" -e "$dir/logs/error.log" -g 'daemon off;'
+}
+
+ready_nginx() {
+  curl -fsS -m 3 --cacert "$PEERS_DIR/nginx/cert.pem" "https://127.0.0.1:$NGINX_PORT/" | grep -q 'opsctl peers nginx'
+}
+
+# ---------------------------------------------------------------------------- etcd
+
+start_etcd() {
+  local dir="$PEERS_DIR/etcd"
+  command -v etcd >/dev/null 2>&1 || die "etcd not found (run: $0 install)"
+  check_ports_free etcd "$ETCD_PORT" "$ETCD_PEER_PORT"
+  rm -rf "$dir"; mkdir -p "$dir"
+  spawn etcd etcd --name opsctl-peers --data-dir "$dir/data" \
+    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-cluster "opsctl-peers=http://127.0.0.1:$ETCD_PEER_PORT" --initial-cluster-state new \
+    --unsafe-no-fsync --logger zap --log-outputs stderr --log-level warn
+}
+
+ready_etcd() {
+  ETCDCTL_API=3 etcdctl --endpoints "http://127.0.0.1:$ETCD_PORT" --command-timeout=3s \
+    put opsctl-peers/ready "$$" >/dev/null &&
+    ETCDCTL_API=3 etcdctl --endpoints "http://127.0.0.1:$ETCD_PORT" --command-timeout=3s \
+      del opsctl-peers/ready >/dev/null
+}
+
+# ---------------------------------------------------------------------------- env file
+
+write_env() {
+  local f="$PEERS_DIR/env" tmp="$PEERS_DIR/env.tmp"
+  {
+    echo "# written by scripts/peers.sh; services that are up"
+    echo "OPSCTL_PEERS_DIR=$PEERS_DIR"
+    if svc_up moto; then
+      echo "MOTO_URL=http://127.0.0.1:$MOTO_PORT"
+      [ -f "$PEERS_DIR/moto/faketime" ] && echo "MOTO_FAKETIME_FILE=$PEERS_DIR/moto/faketime"
+    fi
+    svc_up moto-auth && echo "MOTO_AUTH_URL=http://127.0.0.1:$MOTO_AUTH_PORT"
+    if svc_up postgres; then
+      echo "PG_URL=postgres://opsctl:$PG_PASSWORD@127.0.0.1:$PG_PORT/opsctl"
+      echo "PG_ADMIN_URL=postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+    fi
+    if svc_up pdns; then
+      echo "PDNS_API_URL=http://127.0.0.1:$PDNS_API_PORT"
+      echo "PDNS_API_KEY=$PDNS_KEY"
+      echo "PDNS_DNS_PORT=$PDNS_DNS_PORT"
+    fi
+    if svc_up pebble; then
+      echo "PEBBLE_DIRECTORY_URL=https://127.0.0.1:$PEBBLE_PORT/dir"
+      echo "PEBBLE_MGMT_URL=https://127.0.0.1:$PEBBLE_MGMT_PORT"
+      echo "PEBBLE_CA_CERT=$PEERS_DIR/pebble/ca.pem"
+      [ -f "$PEERS_DIR/pebble/issuer-root.pem" ] && echo "PEBBLE_ISSUER_ROOT=$PEERS_DIR/pebble/issuer-root.pem"
+      echo "PEBBLE_CERT_VALIDITY_SECONDS=$(sed -n 's/.*"certificateValidityPeriod": *\([0-9]*\).*/\1/p' "$PEERS_DIR/pebble/pebble-config.json")"
+    fi
+    if svc_up nginx; then
+      echo "NGINX_URL=https://127.0.0.1:$NGINX_PORT"
+      echo "NGINX_CERT=$PEERS_DIR/nginx/cert.pem"
+      echo "NGINX_KEY=$PEERS_DIR/nginx/key.pem"
+      echo "NGINX_RELOAD=$PEERS_DIR/nginx/reload.sh"
+    fi
+    svc_up etcd && echo "ETCD_URL=http://127.0.0.1:$ETCD_PORT"
+    true
+  } >"$tmp"
+  mv "$tmp" "$f"
+}
+
+# ---------------------------------------------------------------------------- commands
+
+select_services() { # validates args, prints service list
+  local s a
+  if [ "$#" -eq 0 ]; then printf '%s\n' "${ALL_SERVICES[@]}"; return; fi
+  for a in "$@"; do
+    local ok=0
+    for s in "${ALL_SERVICES[@]}"; do [ "$a" = "$s" ] && ok=1; done
+    [ "$ok" -eq 1 ] || die "unknown service '$a' (known: ${ALL_SERVICES[*]})"
+  done
+  # keep canonical order (pdns before pebble, ...)
+  for s in "${ALL_SERVICES[@]}"; do
+    for a in "$@"; do [ "$a" = "$s" ] && { echo "$s"; break; }; done
+  done
+}
+
+fn_name() { echo "${1//-/_}"; }
+
+ensure_gitignore() {
+  [ "$PEERS_DIR" = "$ROOT/.peers" ] || return 0
+  local gi="$ROOT/.gitignore"
+  grep -qxF '.peers/' "$gi" 2>/dev/null || echo '.peers/' >>"$gi"
+}
+
+cmd_start() {
+  local services; mapfile -t services < <(select_services "$@")
+  case "$PEERS_DIR" in *[[:space:]]*) die "OPSCTL_PEERS_DIR must not contain whitespace";; esac
+  mkdir -p "$PEERS_DIR"
+  PEERS_DIR="$(cd "$PEERS_DIR" && pwd)"
+  ensure_gitignore
+  command -v curl >/dev/null 2>&1 || die "curl not found (run: $0 install)"
+  local t0=$SECONDS s to_wait=() failed=0
+  # postgres last: initdb runs while the others boot
+  for s in "${services[@]}"; do
+    [ "$s" = postgres ] && continue
+    if svc_up "$s"; then log "$s already running (pid $(svc_pid "$s"))"; continue; fi
+    rm -f "$(pidfile "$s")"
+    "start_$(fn_name "$s")"
+    to_wait+=("$s")
+  done
+  for s in "${services[@]}"; do
+    [ "$s" = postgres ] || continue
+    if svc_up postgres; then log "postgres already running (pid $(svc_pid postgres))"; continue; fi
+    rm -f "$(pidfile postgres)"
+    start_postgres
+    to_wait+=(postgres)
+  done
+  for s in "${to_wait[@]}"; do
+    if wait_for "$s" "ready_$(fn_name "$s")"; then
+      log "$s ready (pid $(svc_pid "$s"))"
+    else
+      failed=1
+    fi
+  done
+  write_env
+  log "started in $((SECONDS - t0))s; env: $PEERS_DIR/env"
+  [ "$failed" -eq 0 ] || die "some services failed to start (logs in $PEERS_DIR)"
+}
+
+stop_one() {
+  local s="$1" pid sig=TERM i
+  pid="$(svc_pid "$s")"
+  if ! pid_alive "$pid"; then rm -f "$(pidfile "$s")"; return 0; fi
+  [ "$s" = postgres ] && sig=INT   # fast shutdown
+  kill -s "$sig" "$pid" 2>/dev/null || true
+  for i in $(seq 1 150); do
+    pid_alive "$pid" || break
+    sleep 0.1
+  done
+  if pid_alive "$pid"; then
+    log "$s (pid $pid) did not exit after 15s: SIGKILL"
+    kill -s KILL "$pid" 2>/dev/null || true
+    sleep 0.2
+  fi
+  # nginx workers follow their master; give them a moment
+  if [ "$s" = nginx ]; then
+    for i in $(seq 1 50); do pgrep -P "$pid" >/dev/null 2>&1 || break; sleep 0.1; done
+  fi
+  rm -f "$(pidfile "$s")"
+  log "$s stopped"
+}
+
+cmd_stop() {
+  local services; mapfile -t services < <(select_services "$@")
+  [ -d "$PEERS_DIR" ] || { log "nothing to stop ($PEERS_DIR does not exist)"; return 0; }
+  local i
+  for ((i = ${#services[@]} - 1; i >= 0; i--)); do stop_one "${services[$i]}"; done
+  write_env
+}
+
+cmd_status() {
+  local services; mapfile -t services < <(select_services "$@")
+  local s down=0
+  for s in "${services[@]}"; do
+    if svc_up "$s"; then printf '%-10s up    pid %s\n' "$s" "$(svc_pid "$s")"
+    else printf '%-10s down\n' "$s"; down=1; fi
+  done
+  [ "$down" -eq 0 ] || return 3
+}
+
+main() {
+  local cmd="${1:-}"; shift || true
+  case "$cmd" in
+    install) cmd_install ;;
+    start) cmd_start "$@" ;;
+    stop) cmd_stop "$@" ;;
+    status) cmd_status "$@" ;;
+    env) mkdir -p "$PEERS_DIR"; write_env; cat "$PEERS_DIR/env" ;;
+    *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  esac
+}
+
+main "$@"

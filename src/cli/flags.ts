@@ -1,0 +1,67 @@
+import { DURATION_FORM } from "../core/duration.ts";
+
+export type FlagKind = "string" | "boolean" | "enum" | "duration" | "integer" | "list";
+
+export interface FlagSpec {
+  name: string;
+  kind: FlagKind;
+  description: string;
+  values?: readonly string[];
+  required?: boolean;
+  /** Config key this flag sets (the top layer of DESIGN §4). */
+  configKey?: string;
+  /** Placeholder in help, e.g. FILE, N, K=V. */
+  valueName?: string;
+  /** For list flags: a pattern every item must match, with the accepted form. */
+  itemPattern?: { re: RegExp; form: string };
+  default?: string;
+}
+
+export interface PositionalSpec {
+  name: string;
+  description: string;
+  required?: boolean;
+  values?: readonly string[];
+}
+
+export const FORMAT: FlagSpec = { name: "format", kind: "enum", values: ["text", "json"], description: "Output format", default: "text" };
+export const NO_COLOR: FlagSpec = { name: "no-color", kind: "boolean", description: "Disable colour (also NO_COLOR, TERM=dumb)" };
+export const QUIET: FlagSpec = { name: "quiet", kind: "boolean", description: "Only errors on stderr" };
+export const VERBOSE: FlagSpec = { name: "verbose", kind: "boolean", description: "Debug logs on stderr; list near-misses as skipped" };
+
+/** Flags every command accepts. */
+export const OUTPUT_FLAGS: FlagSpec[] = [FORMAT, NO_COLOR, QUIET, VERBOSE];
+
+/** Flags that only load configuration (config show and --show-config). */
+export const CONFIG_FLAGS: FlagSpec[] = [
+  { name: "config", kind: "string", valueName: "FILE", description: "Repository config file (instead of searching upward)" },
+];
+
+/** The scope and safety flags of every command that plans and applies (DESIGN §4–5). */
+export const MUTATING_FLAGS: FlagSpec[] = [
+  { name: "environment", kind: "string", required: true, valueName: "NAME", description: "Environment to act on (selects environments.<NAME> in config)" },
+  { name: "region", kind: "string", configKey: "region", valueName: "REGION", description: "Cloud region (default from config)" },
+  { name: "account", kind: "string", configKey: "account", valueName: "ID", description: "Expected account id; refused if the credentials belong to another" },
+  { name: "dry-run", kind: "boolean", description: "Plan and validate against the control plane; change nothing" },
+  { name: "out", kind: "string", valueName: "FILE", description: "With --dry-run: save the plan for `opsctl apply`" },
+  { name: "yes", kind: "boolean", description: "Confirm applying to a protected environment" },
+  { name: "max-changes", kind: "integer", configKey: "guardrails.maxChanges", valueName: "N", description: "Refuse plans with more actions than this" },
+  { name: "concurrency", kind: "integer", configKey: "executor.concurrency", valueName: "N", description: "Actions applied at once (default 4)" },
+  { name: "show-config", kind: "boolean", description: "Print the resolved configuration and where each value came from; contact nothing" },
+  ...CONFIG_FLAGS,
+];
+
+export function valueForm(spec: FlagSpec): string {
+  switch (spec.kind) {
+    case "enum":
+      return `one of ${spec.values?.join(", ")}`;
+    case "duration":
+      return DURATION_FORM;
+    case "integer":
+      return "a whole number, 0 or more";
+    case "list":
+      return spec.itemPattern?.form ?? "a value (repeatable)";
+    default:
+      return spec.valueName ? `a ${spec.valueName}` : "a value";
+  }
+}

@@ -1,0 +1,128 @@
+import type { Action, Skipped } from "../../core/plan.ts";
+import type { Volume } from "../../providers/aws/ec2.ts";
+
+export interface Criteria {
+  environment: string;
+  environmentTag: string;
+  olderThanMs: number;
+  olderThanText: string;
+  include: [string, string][];
+  exclude: [string, string][];
+  protect: [string, string];
+  snapshotFirst: boolean;
+  now: Date;
+}
+
+const DAY = 86_400_000;
+
+export function splitTag(selector: string): [string, string] {
+  const i = selector.indexOf("=");
+  return [selector.slice(0, i), selector.slice(i + 1)];
+}
+
+/**
+ * Pure selection: which volumes are deleted and why, which are left alone and why.
+ * Every decision carries its evidence so a reviewer can check it without the console.
+ */
+export function selectVolumes(volumes: Volume[], c: Criteria, nearMisses: boolean): { actions: Action[]; skipped: Skipped[] } {
+  const actions: Action[] = [];
+  const skipped: Skipped[] = [];
+  const skip = (v: Volume, category: Skipped["category"], reason: string) => skipped.push({ resource: resourceOf(v), reason, category });
+
+  for (const v of [...volumes].sort((a, b) => a.id.localeCompare(b.id))) {
+    const envValue = v.tags[c.environmentTag];
+    const ageMs = c.now.getTime() - v.createTime.getTime();
+    const ageDays = Math.floor(ageMs / DAY);
+    if (envValue !== c.environment) {
+      if (nearMisses) skip(v, "out-of-scope", envValue === undefined ? `no ${c.environmentTag} tag` : `other environment: ${c.environmentTag}=${envValue}`);
+      continue;
+    }
+    if (v.tags[c.protect[0]] === c.protect[1]) {
+      skip(v, "protected", `protection tag ${c.protect[0]}=${c.protect[1]}`);
+      continue;
+    }
+    const missing = c.include.find(([k, val]) => v.tags[k] !== val);
+    if (missing) {
+      skip(v, "excluded", `does not match --include-tag ${missing[0]}=${missing[1]}`);
+      continue;
+    }
+    const excluded = c.exclude.find(([k, val]) => v.tags[k] === val);
+    if (excluded) {
+      skip(v, "excluded", `matches --exclude-tag ${excluded[0]}=${excluded[1]}`);
+      continue;
+    }
+    if (v.state !== "available" || v.attachments.length > 0) {
+      if (nearMisses)
+        skip(v, "not-eligible", `state ${v.state}${v.attachments.length ? `, attached to ${v.attachments.map((a) => a.instanceId).join(", ")}` : ""}`);
+      continue;
+    }
+    if (ageMs <= c.olderThanMs) {
+      if (nearMisses) skip(v, "not-eligible", `created ${isoDay(v.createTime)}, ${ageDays} days old, not older than ${c.olderThanText}`);
+      continue;
+    }
+    actions.push(deleteAction(v, c, ageDays));
+  }
+  return { actions, skipped };
+}
+
+function deleteAction(v: Volume, c: Criteria, ageDays: number): Action {
+  const tagEvidence = [`${c.environmentTag}=${c.environment}`, ...c.include.map(([k, val]) => `${k}=${val}`)];
+  return {
+    id: `delete:${v.id}`,
+    resource: resourceOf(v),
+    operation: "delete",
+    reason: {
+      summary: `available (no attachments), created ${isoDay(v.createTime)}, ${ageDays} days > ${c.olderThanText}; tag ${tagEvidence.join(", ")}`,
+      evidence: {
+        state: v.state,
+        attachments: 0,
+        createTime: v.createTime.toISOString(),
+        ageDays,
+        olderThan: c.olderThanText,
+        tags: tagEvidence,
+        protectTagAbsent: `${c.protect[0]}=${c.protect[1]}`,
+      },
+    },
+    call: { service: "ec2", operation: "DeleteVolume", parameters: { VolumeId: v.id } },
+    ...(c.snapshotFirst ? { steps: [{ service: "ec2", operation: "CreateSnapshot", parameters: { VolumeId: v.id, wait: "completed" } }] } : {}),
+    checks: [
+      { name: "not-protected", status: "passed", detail: `no ${c.protect[0]}=${c.protect[1]} tag` },
+      { name: "unattached", status: "passed", detail: "no attachments" },
+      { name: "age", status: "passed", detail: `${ageDays} days > ${c.olderThanText}` },
+    ],
+    preconditions: [
+      { description: "volume is still available", attribute: "state", expected: "available", test: "equals" },
+      { description: "volume is still unattached", attribute: "attachments", expected: [], test: "empty" },
+      { description: "volume is still in the environment", attribute: `tags.${c.environmentTag}`, expected: c.environment, test: "equals" },
+      { description: "volume has not been protected since", attribute: `tags.${c.protect[0]}`, expected: c.protect[1], test: "absent-or-not-equal" },
+    ],
+  };
+}
+
+export function resourceOf(v: Volume) {
+  return {
+    type: "aws.ec2.volume",
+    id: v.id,
+    ...(v.tags.Name ? { name: v.tags.Name } : {}),
+    attributes: {
+      state: v.state,
+      sizeGiB: v.sizeGiB,
+      volumeType: v.type,
+      availabilityZone: v.availabilityZone,
+      encrypted: v.encrypted,
+      createTime: v.createTime.toISOString(),
+      tags: v.tags,
+    },
+  };
+}
+
+/** The attributes preconditions compare, read from a live volume. */
+export function liveAttributes(v: Volume): Record<string, unknown> {
+  const out: Record<string, unknown> = { state: v.state, attachments: v.attachments.map((a) => a.instanceId) };
+  for (const [k, val] of Object.entries(v.tags)) out[`tags.${k}`] = val;
+  return out;
+}
+
+function isoDay(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}

@@ -1,0 +1,20 @@
+import type { GroupCommand } from "../core/command.ts";
+import { cleanupVolumes } from "./cleanup-volumes/index.ts";
+import { configShow } from "./config/show.ts";
+import { exitCodes } from "./exit-codes/index.ts";
+import { schema } from "./schema/index.ts";
+import { version } from "./version/index.ts";
+
+/** The command registry: the one place a command is added (and the meta-test walks). */
+export const root: GroupCommand = {
+  kind: "group",
+  name: "opsctl",
+  description: "Contract-first operations CLI: plan, validate, apply — with exit codes CI can branch on",
+  subCommands: {
+    "cleanup-volumes": cleanupVolumes,
+    config: { kind: "group", name: "config", description: "Inspect the layered configuration", subCommands: { show: configShow } },
+    "exit-codes": exitCodes,
+    schema,
+    version,
+  },
+};

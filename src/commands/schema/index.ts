@@ -1,0 +1,15 @@
+import { OUTPUT_FLAGS } from "../../cli/flags.ts";
+import type { InfoCommand } from "../../core/command.ts";
+import { jsonSchemaFor, SCHEMA_NAMES, type SchemaName } from "./generate.ts";
+
+export const schema: InfoCommand = {
+  kind: "info",
+  name: "schema",
+  description: "Print the JSON Schema of the config, the plan file or the result document",
+  flags: OUTPUT_FLAGS,
+  positionals: [{ name: "name", description: SCHEMA_NAMES.join("|"), required: true, values: SCHEMA_NAMES }],
+  async run({ positionals }) {
+    const name = positionals[0] as SchemaName;
+    return { command: "schema", mode: "info", scope: null, plan: null, result: await jsonSchemaFor(name), exit: "ok", errors: [], view: "raw-json" };
+  },
+};

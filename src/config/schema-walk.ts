@@ -1,0 +1,74 @@
+import { ConfigSchema } from "./schema.ts";
+
+// valibot schemas are plain data; walking them lets env-var coercion, secret
+// detection and provenance follow the one schema instead of a second key list.
+
+// biome-ignore lint/suspicious/noExplicitAny: valibot's internal schema shape is structural
+type Node = any;
+
+export type LeafKind = "string" | "number" | "boolean" | "array" | "object" | "record" | "unknown";
+
+export interface SchemaNode {
+  kind: LeafKind;
+  secret: boolean;
+  description?: string;
+  node: Node;
+}
+
+function unwrap(node: Node): Node {
+  let n = node;
+  while (n && (n.type === "optional" || n.type === "nullable" || n.type === "nullish")) n = n.wrapped;
+  return n;
+}
+
+function describe(node: Node): SchemaNode {
+  const n = unwrap(node);
+  const pipe: Node[] = Array.isArray(n?.pipe) ? n.pipe : [];
+  const secret = pipe.some((p) => p.type === "metadata" && p.metadata?.secret === true);
+  const description = pipe.find((p) => p.type === "description")?.description;
+  const kind: LeafKind =
+    n?.type === "strict_object" || n?.type === "object"
+      ? "object"
+      : n?.type === "record"
+        ? "record"
+        : ["string", "number", "boolean", "array"].includes(n?.type)
+          ? n.type
+          : "unknown";
+  return { kind, secret, description, node: n };
+}
+
+/** The schema node at a dotted path, or undefined when the path is not a config key. */
+export function schemaAt(path: string[], root: Node = ConfigSchema): SchemaNode | undefined {
+  let cur = describe(root);
+  for (const seg of path) {
+    if (cur.kind === "object") {
+      const next = cur.node.entries[seg];
+      if (!next) return undefined;
+      cur = describe(next);
+    } else if (cur.kind === "record") {
+      cur = describe(cur.node.value);
+    } else {
+      return undefined;
+    }
+  }
+  return cur;
+}
+
+/** Case-insensitive key lookup, for env vars whose names lose camelCase. */
+export function matchKey(path: string[], candidate: string): string | undefined {
+  const parent = schemaAt(path);
+  if (!parent) return undefined;
+  if (parent.kind === "record") return candidate.toLowerCase();
+  if (parent.kind !== "object") return undefined;
+  const wanted = candidate.replace(/_/g, "").toLowerCase();
+  return Object.keys(parent.node.entries).find((k) => k.toLowerCase() === wanted);
+}
+
+export function isLeaf(path: string[]): boolean {
+  const n = schemaAt(path);
+  return !n || (n.kind !== "object" && n.kind !== "record");
+}
+
+export function isSecretPath(path: string[]): boolean {
+  return schemaAt(path)?.secret === true;
+}

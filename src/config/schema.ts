@@ -1,0 +1,110 @@
+import * as v from "valibot";
+import { DURATION_FORM, parseDuration } from "../core/duration.ts";
+
+// One schema for every layer. Every layer is checked against the same strict object,
+// so an unknown key or a wrong type is reported with the layer that set it.
+
+/** A secret: a literal, or a reference `env:NAME` / `file:/path` resolved only when used. */
+export const secret = (description: string) =>
+  v.pipe(v.string(), v.minLength(1, "must not be empty"), v.metadata({ secret: true }), v.description(description));
+
+const duration = (description: string) =>
+  v.pipe(
+    v.string(),
+    v.check((s) => parseDuration(s) !== undefined, `must be a duration: ${DURATION_FORM}`),
+    v.description(description),
+  );
+
+const positiveInt = (description: string) =>
+  v.pipe(v.number("must be a number"), v.integer("must be a whole number"), v.minValue(0, "must be 0 or more"), v.description(description));
+
+const tagSelector = v.pipe(v.string(), v.regex(/^[^=]+=.*$/, "must be a tag selector KEY=VALUE"));
+
+const AwsSchema = v.strictObject({
+  endpoint: v.optional(v.pipe(v.string(), v.url("must be a URL"), v.description("Endpoint override, e.g. an emulator"))),
+  profile: v.optional(v.pipe(v.string(), v.description("Shared config profile for the default credential chain"))),
+  accessKeyId: v.optional(secret("Static access key id (prefer the default credential chain)")),
+  secretAccessKey: v.optional(secret("Static secret access key")),
+  sessionToken: v.optional(secret("Session token for temporary credentials")),
+  maxAttempts: v.optional(positiveInt("Attempts per AWS call, retries included (SDK standard retry mode)")),
+  requestTimeout: v.optional(duration("Timeout of one AWS HTTP request")),
+});
+
+const CleanupVolumesSchema = v.strictObject({
+  olderThan: v.optional(duration("Only volumes available for longer than this")),
+  environmentTag: v.optional(v.pipe(v.string(), v.minLength(1), v.description("Tag key that holds the environment name"))),
+  protectTag: v.optional(v.pipe(tagSelector, v.description("Volumes with this tag are never deleted"))),
+  snapshotFirst: v.optional(v.pipe(v.boolean(), v.description("Snapshot each volume before deleting it"))),
+  includeTags: v.optional(v.array(tagSelector)),
+  excludeTags: v.optional(v.array(tagSelector)),
+});
+
+const GuardrailsSchema = v.strictObject({
+  maxDeletions: v.optional(positiveInt("Refuse plans that delete more than this many resources")),
+  maxChanges: v.optional(positiveInt("Refuse plans with more than this many actions")),
+});
+
+const ExecutorSchema = v.strictObject({
+  concurrency: v.optional(v.pipe(positiveInt("Actions applied at once"), v.minValue(1, "must be at least 1"))),
+});
+
+/** Keys an environment block may override (everything but the layering controls). */
+const overridable = {
+  region: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, "must be a region such as us-east-1"), v.description("Cloud region"))),
+  account: v.optional(
+    v.pipe(v.string(), v.regex(/^\d{12}$/, "must be a 12-digit AWS account id"), v.description("Expected cloud account; checked against the credentials")),
+  ),
+  aws: v.optional(AwsSchema),
+  guardrails: v.optional(GuardrailsSchema),
+  executor: v.optional(ExecutorSchema),
+  cleanupVolumes: v.optional(CleanupVolumesSchema),
+};
+
+export const EnvironmentBlockSchema = v.strictObject(overridable);
+
+export const ConfigSchema = v.strictObject({
+  ...overridable,
+  protectedEnvironments: v.optional(v.pipe(v.array(v.string()), v.description("Environments that need --yes (or typed confirmation) to apply"))),
+  stateDir: v.optional(v.pipe(v.string(), v.description("Where locks and the audit log live"))),
+  environments: v.optional(v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]+$/, "environment names use letters, digits, - and _")), EnvironmentBlockSchema)),
+  locked: v.optional(v.pipe(v.array(v.string()), v.description("Keys that only the repository config may set (repository config only)"))),
+});
+
+export type ConfigInput = v.InferInput<typeof ConfigSchema>;
+
+/** Built-in defaults: the lowest layer, shown as "default" by --show-config. */
+export const DEFAULTS = {
+  protectedEnvironments: ["prod", "production"],
+  aws: { maxAttempts: 3, requestTimeout: "30s" },
+  guardrails: { maxDeletions: 50 },
+  executor: { concurrency: 4 },
+  cleanupVolumes: {
+    olderThan: "30d",
+    environmentTag: "Environment",
+    protectTag: "opsctl:protect=true",
+    snapshotFirst: false,
+    includeTags: [] as string[],
+    excludeTags: [] as string[],
+  },
+};
+
+/** The resolved configuration every command reads (defaults applied). */
+export interface Config {
+  region?: string;
+  account?: string;
+  aws: {
+    endpoint?: string;
+    profile?: string;
+    accessKeyId?: string;
+    secretAccessKey?: string;
+    sessionToken?: string;
+    maxAttempts: number;
+    requestTimeout: string;
+  };
+  guardrails: { maxDeletions: number; maxChanges?: number };
+  executor: { concurrency: number };
+  cleanupVolumes: typeof DEFAULTS.cleanupVolumes;
+  protectedEnvironments: string[];
+  stateDir?: string;
+  locked?: string[];
+}

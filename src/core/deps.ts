@@ -1,0 +1,40 @@
+import type { Redactor } from "../config/redact.ts";
+import type { Ec2Port } from "../providers/aws/ec2.ts";
+import type { AwsClientOptions } from "../providers/aws/options.ts";
+import type { StsPort } from "../providers/aws/sts.ts";
+
+export interface Writer {
+  write(text: string): void;
+  readonly isTTY: boolean;
+}
+
+export interface BuildInfo {
+  version: string;
+  commit: string;
+  target: string;
+}
+
+/** Provider clients are created on demand, so --help and --version never load an SDK. */
+export interface ProviderFactory {
+  ec2(opts: AwsClientOptions): Promise<Ec2Port>;
+  sts(opts: AwsClientOptions): Promise<StsPort>;
+}
+
+/** Everything a command touches outside itself, injected so tests can replace it. */
+export interface Deps {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  now: () => Date;
+  stdout: Writer;
+  stderr: Writer;
+  /** Asks a question on stderr and reads one line; undefined when stdin is not a TTY. */
+  prompt: (question: string) => Promise<string | undefined>;
+  stdinIsTTY: boolean;
+  /** Aborted on SIGINT/SIGTERM: nothing new starts after it fires. */
+  signal: AbortSignal;
+  providers: ProviderFactory;
+  build: BuildInfo;
+  runtime: string;
+  /** Every secret seen while loading config; all output passes through it. */
+  redactor: Redactor;
+}

@@ -1,0 +1,103 @@
+import { awsErrorInfo } from "../providers/aws/errors.ts";
+import type { PlannableCommand, RunContext } from "./command.ts";
+import { isOpsError } from "./errors.ts";
+import type { ExitName } from "./exit-codes.ts";
+import type { Action, Plan } from "./plan.ts";
+import { unmetPreconditions } from "./preconditions.ts";
+import type { ActionResult, ErrorClass, ExecutionResult } from "./report.ts";
+
+/**
+ * Applies exactly the plan's actions with bounded concurrency. Retries of single
+ * calls belong to the provider SDKs; here each action runs once, after its drift
+ * check, and ends with one recorded status. After an interrupt nothing new starts.
+ */
+export async function execute(plan: Plan, cmd: PlannableCommand, ctx: RunContext): Promise<ExecutionResult> {
+  const startedAt = ctx.deps.now().toISOString();
+  const results = new Map<string, ActionResult>();
+  const queue = [...plan.actions];
+  const total = queue.length;
+  let done = 0;
+
+  const runOne = async (action: Action): Promise<ActionResult> => {
+    const started = Date.now();
+    const base = { id: action.id, resource: action.resource.id, operation: action.operation };
+    const elapsed = () => Date.now() - started;
+    try {
+      const live = await cmd.live(action, ctx);
+      if (!live) {
+        // Gone already: for a delete that is the desired state (a re-run after a crash).
+        if (action.operation === "delete") return { ...base, status: "already-done", detail: "already gone", durationMs: elapsed() };
+        return { ...base, status: "skipped", detail: "drifted: the resource no longer exists", durationMs: elapsed() };
+      }
+      const unmet = unmetPreconditions(action.preconditions, live);
+      if (unmet.length) return { ...base, status: "skipped", detail: `drifted: ${unmet.join("; ")}`, durationMs: elapsed() };
+      const handler = cmd.apply[action.operation];
+      if (!handler) throw new Error(`${cmd.name} has no handler for operation ${action.operation}`);
+      const outcome = await handler(action, ctx);
+      return {
+        ...base,
+        status: outcome.status,
+        ...(outcome.detail ? { detail: outcome.detail } : {}),
+        ...(outcome.outputs ? { outputs: outcome.outputs } : {}),
+        durationMs: elapsed(),
+      };
+    } catch (e) {
+      return { ...base, status: "failed", error: classify(e), durationMs: elapsed() };
+    }
+  };
+
+  const worker = async () => {
+    for (let action = queue.shift(); action; action = queue.shift()) {
+      if (ctx.deps.signal.aborted) {
+        results.set(action.id, {
+          id: action.id,
+          resource: action.resource.id,
+          operation: action.operation,
+          status: "not-reached",
+          detail: "interrupted before it started",
+          durationMs: 0,
+        });
+        continue;
+      }
+      const r = await runOne(action);
+      results.set(action.id, r);
+      done++;
+      const line = `${r.status} ${action.operation} ${action.resource.id} (${done}/${total})${r.error ? `: ${r.error.message}` : r.detail ? `: ${r.detail}` : ""}`;
+      if (r.status === "failed") ctx.log.warn(line);
+      else ctx.log.info(line);
+    }
+  };
+  const width = Math.max(1, Math.min(ctx.config.executor.concurrency, total));
+  await Promise.all(Array.from({ length: width }, worker));
+
+  return {
+    startedAt,
+    finishedAt: ctx.deps.now().toISOString(),
+    interrupted: ctx.deps.signal.aborted,
+    actions: plan.actions.map((a) => results.get(a.id) as ActionResult),
+  };
+}
+
+/** DESIGN §6: 0 all done, 5 some applied, 4 none applied because a remote failed, 130 interrupted. */
+export function exitForResult(r: ExecutionResult): ExitName {
+  if (r.interrupted) return "interrupted";
+  const applied = r.actions.filter((a) => a.status === "applied" || a.status === "already-done").length;
+  const failed = r.actions.filter((a) => a.status === "failed");
+  const notReached = r.actions.filter((a) => a.status === "not-reached").length;
+  if (failed.length === 0 && notReached === 0) return "ok";
+  if (applied > 0) return "partial";
+  return failed.every((a) => a.error?.class === "remote" || a.error?.class === "auth") ? "remote" : "partial";
+}
+
+function classify(e: unknown): { class: ErrorClass; code?: string; message: string } {
+  if (isOpsError(e)) {
+    const cls: ErrorClass = e.exit === "remote" ? "remote" : e.exit === "validation" || e.exit === "usage" ? "validation" : "internal";
+    return { class: cls, message: e.message };
+  }
+  const err = e as { $metadata?: unknown; code?: string; name?: string };
+  if (err && (err.$metadata !== undefined || typeof err.code === "string")) {
+    const info = awsErrorInfo(e);
+    return { class: info.class, code: info.code, message: `${info.code}: ${(info.message.split("\n")[0] ?? "").slice(0, 300)}` };
+  }
+  return { class: "internal", message: String((e as Error)?.message ?? e) };
+}

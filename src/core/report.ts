@@ -1,0 +1,76 @@
+import { type Problem, describeSource } from "./errors.ts";
+import type { ExitName } from "./exit-codes.ts";
+import type { Plan, Scope } from "./plan.ts";
+
+export type Mode = "dry-run" | "apply" | "show-config" | "info" | "error";
+
+export type ActionStatus = "applied" | "already-done" | "failed" | "skipped" | "not-reached";
+export type ErrorClass = "remote" | "auth" | "validation" | "internal";
+
+export interface ActionResult {
+  id: string;
+  resource: string;
+  operation: string;
+  status: ActionStatus;
+  detail?: string;
+  error?: { class: ErrorClass; code?: string; message: string };
+  outputs?: Record<string, string>;
+  durationMs: number;
+}
+
+export interface ExecutionResult {
+  startedAt: string;
+  finishedAt: string;
+  interrupted: boolean;
+  actions: ActionResult[];
+}
+
+export interface Summary {
+  planned: number;
+  applied: number;
+  failed: number;
+  skipped: number;
+  notReached: number;
+}
+
+export interface ErrorEntry {
+  code: ExitName;
+  message: string;
+  resource?: string;
+  source?: string;
+}
+
+/** What every command returns; views turn it into text or the JSON envelope. */
+export interface Report {
+  command: string;
+  mode: Mode;
+  scope: Scope | null;
+  plan: Plan | null;
+  /** Execution result for apply; the command's data for informational commands. */
+  result: unknown;
+  exit: ExitName;
+  errors: ErrorEntry[];
+  /** Which text view renders it. */
+  view: string;
+  hint?: string;
+}
+
+export function summarize(plan: Plan | null, result: ExecutionResult | null): Summary {
+  const count = (s: ActionStatus) => result?.actions.filter((a) => a.status === s).length ?? 0;
+  return {
+    planned: plan?.actions.length ?? 0,
+    applied: count("applied") + count("already-done"),
+    failed: count("failed"),
+    skipped: (plan?.skipped.length ?? 0) + count("skipped"),
+    notReached: count("not-reached"),
+  };
+}
+
+export function problemsToErrors(code: ExitName, problems: Problem[]): ErrorEntry[] {
+  return problems.map((p) => ({
+    code,
+    message: p.message,
+    ...(p.resource ? { resource: p.resource } : {}),
+    ...(p.source ? { source: describeSource(p.source) } : {}),
+  }));
+}

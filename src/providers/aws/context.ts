@@ -1,0 +1,23 @@
+import type { RunContext } from "../../core/command.ts";
+import { parseDuration } from "../../core/duration.ts";
+import { usageError } from "../../core/errors.ts";
+import type { AwsClientOptions } from "./options.ts";
+
+/** AWS client options from the resolved config; secrets are resolved here, at first use. */
+export function awsOptions(ctx: RunContext): AwsClientOptions {
+  const aws = ctx.config.aws;
+  const accessKeyId = ctx.secret("aws.accessKeyId");
+  const secretAccessKey = ctx.secret("aws.secretAccessKey");
+  const sessionToken = ctx.secret("aws.sessionToken");
+  if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
+    throw usageError("aws.accessKeyId and aws.secretAccessKey must be set together (or neither, for the default credential chain)");
+  }
+  return {
+    region: ctx.scope.region as string,
+    ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
+    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } } : {}),
+    ...(aws.profile ? { profile: aws.profile } : {}),
+    maxAttempts: Math.max(1, aws.maxAttempts),
+    requestTimeoutMs: parseDuration(aws.requestTimeout) ?? 30_000,
+  };
+}

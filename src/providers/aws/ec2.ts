@@ -1,0 +1,122 @@
+import { awsErrorInfo } from "./errors.ts";
+import { type AwsClientOptions, clientConfig } from "./options.ts";
+
+export interface Volume {
+  id: string;
+  state: string;
+  sizeGiB: number;
+  type: string;
+  availabilityZone: string;
+  encrypted: boolean;
+  createTime: Date;
+  tags: Record<string, string>;
+  attachments: { instanceId: string; state: string }[];
+}
+
+export interface VolumeQuery {
+  states?: string[];
+  /** Exact tag matches, pushed to the server as tag:KEY filters. */
+  tags?: Record<string, string>;
+}
+
+export type DryRunVerdict = { ok: true } | { ok: false; code: string; message: string };
+
+export interface Ec2Port {
+  listVolumes(q: VolumeQuery): Promise<Volume[]>;
+  getVolume(id: string): Promise<Volume | undefined>;
+  /** DryRun=true: asks the control plane whether the call would be allowed. */
+  checkDeleteVolume(id: string): Promise<DryRunVerdict>;
+  checkCreateSnapshot(volumeId: string): Promise<DryRunVerdict>;
+  /** "not-found" when the volume is already gone: a re-run counts that as done. */
+  deleteVolume(id: string): Promise<"deleted" | "not-found">;
+  createSnapshot(volumeId: string, description: string, tags: Record<string, string>): Promise<string>;
+  findSnapshots(tags: Record<string, string>): Promise<{ id: string; state: string }[]>;
+  waitSnapshotCompleted(snapshotId: string, maxWaitSeconds: number): Promise<void>;
+}
+
+export async function createEc2(opts: AwsClientOptions): Promise<Ec2Port> {
+  const sdk = await import("@aws-sdk/client-ec2");
+  const client = new sdk.EC2Client(clientConfig(opts));
+
+  const dryRun = async (send: () => Promise<unknown>): Promise<DryRunVerdict> => {
+    try {
+      await send();
+      // A server that ignores DryRun would have mutated; treat success as a failed check.
+      return { ok: false, code: "DryRunIgnored", message: "the endpoint performed the call instead of a dry run" };
+    } catch (e) {
+      const info = awsErrorInfo(e);
+      if (info.code === "DryRunOperation") return { ok: true };
+      if (info.class === "remote" || (info.class === "auth" && info.code !== "UnauthorizedOperation")) throw e;
+      return { ok: false, code: info.code, message: info.message };
+    }
+  };
+
+  return {
+    async listVolumes(q) {
+      const filters = [
+        ...(q.states?.length ? [{ Name: "status", Values: q.states }] : []),
+        ...Object.entries(q.tags ?? {}).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })),
+      ];
+      const out: Volume[] = [];
+      for await (const page of sdk.paginateDescribeVolumes({ client, pageSize: 500 }, { Filters: filters })) {
+        for (const v of page.Volumes ?? []) out.push(toVolume(v));
+      }
+      return out;
+    },
+    async getVolume(id) {
+      try {
+        const r = await client.send(new sdk.DescribeVolumesCommand({ VolumeIds: [id] }));
+        const v = r.Volumes?.[0];
+        return v ? toVolume(v) : undefined;
+      } catch (e) {
+        if (awsErrorInfo(e).code === "InvalidVolume.NotFound") return undefined;
+        throw e;
+      }
+    },
+    checkDeleteVolume: (id) => dryRun(() => client.send(new sdk.DeleteVolumeCommand({ VolumeId: id, DryRun: true }))),
+    checkCreateSnapshot: (volumeId) => dryRun(() => client.send(new sdk.CreateSnapshotCommand({ VolumeId: volumeId, DryRun: true }))),
+    async deleteVolume(id) {
+      try {
+        await client.send(new sdk.DeleteVolumeCommand({ VolumeId: id }));
+        return "deleted";
+      } catch (e) {
+        if (awsErrorInfo(e).code === "InvalidVolume.NotFound") return "not-found";
+        throw e;
+      }
+    },
+    async createSnapshot(volumeId, description, tags) {
+      const r = await client.send(
+        new sdk.CreateSnapshotCommand({
+          VolumeId: volumeId,
+          Description: description,
+          TagSpecifications: [{ ResourceType: "snapshot", Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }],
+        }),
+      );
+      return r.SnapshotId ?? "";
+    },
+    async findSnapshots(tags) {
+      const r = await client.send(
+        new sdk.DescribeSnapshotsCommand({ OwnerIds: ["self"], Filters: Object.entries(tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })) }),
+      );
+      return (r.Snapshots ?? []).map((s) => ({ id: s.SnapshotId ?? "", state: String(s.State ?? "") }));
+    },
+    async waitSnapshotCompleted(snapshotId, maxWaitSeconds) {
+      await sdk.waitUntilSnapshotCompleted({ client, maxWaitTime: maxWaitSeconds, minDelay: 2 }, { SnapshotIds: [snapshotId] });
+    },
+  };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: SDK Volume shape, narrowed here once
+function toVolume(v: any): Volume {
+  return {
+    id: v.VolumeId ?? "",
+    state: v.State ?? "unknown",
+    sizeGiB: v.Size ?? 0,
+    type: v.VolumeType ?? "",
+    availabilityZone: v.AvailabilityZone ?? "",
+    encrypted: Boolean(v.Encrypted),
+    createTime: v.CreateTime instanceof Date ? v.CreateTime : new Date(v.CreateTime ?? 0),
+    tags: Object.fromEntries((v.Tags ?? []).map((t: { Key?: string; Value?: string }) => [t.Key ?? "", t.Value ?? ""])),
+    attachments: (v.Attachments ?? []).map((a: { InstanceId?: string; State?: string }) => ({ instanceId: a.InstanceId ?? "", state: a.State ?? "" })),
+  };
+}

@@ -1,0 +1,17 @@
+import { type AwsClientOptions, clientConfig } from "./options.ts";
+
+export interface StsPort {
+  /** The account the credentials belong to. */
+  callerAccount(): Promise<string>;
+}
+
+export async function createSts(opts: AwsClientOptions): Promise<StsPort> {
+  const { STSClient, GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
+  const client = new STSClient(clientConfig(opts));
+  return {
+    async callerAccount() {
+      const r = await client.send(new GetCallerIdentityCommand({}));
+      return r.Account ?? "";
+    },
+  };
+}

@@ -1,0 +1,7 @@
+import type { ProviderFactory } from "../core/deps.ts";
+
+/** The real clients, each imported only when a command first asks for it. */
+export const realProviders: ProviderFactory = {
+  ec2: async (opts) => (await import("./aws/ec2.ts")).createEc2(opts),
+  sts: async (opts) => (await import("./aws/sts.ts")).createSts(opts),
+};

@@ -1,0 +1,57 @@
+import * as v from "valibot";
+import type { BuildInfo } from "../core/deps.ts";
+import { EXIT_CODES, exitCode } from "../core/exit-codes.ts";
+import { PlanSchema, ScopeSchema } from "../core/plan.ts";
+import { type Report, type ExecutionResult, summarize } from "../core/report.ts";
+
+export const RESULT_SCHEMA_ID = "opsctl.result/v1";
+
+const ActionResultSchema = v.object({
+  id: v.string(),
+  resource: v.string(),
+  operation: v.string(),
+  status: v.picklist(["applied", "already-done", "failed", "skipped", "not-reached"]),
+  detail: v.optional(v.string()),
+  error: v.optional(v.object({ class: v.picklist(["remote", "auth", "validation", "internal"]), code: v.optional(v.string()), message: v.string() })),
+  outputs: v.optional(v.record(v.string(), v.string())),
+  durationMs: v.number(),
+});
+
+export const ExecutionResultSchema = v.object({
+  startedAt: v.string(),
+  finishedAt: v.string(),
+  interrupted: v.boolean(),
+  actions: v.array(ActionResultSchema),
+});
+
+/** The one JSON document on stdout for every command, success or failure (DESIGN §3). */
+export const EnvelopeSchema = v.object({
+  schema: v.literal(RESULT_SCHEMA_ID),
+  command: v.string(),
+  mode: v.picklist(["dry-run", "apply", "show-config", "info", "error"]),
+  scope: v.nullable(ScopeSchema),
+  plan: v.nullable(PlanSchema),
+  result: v.pipe(v.unknown(), v.description("Execution result on apply (see ExecutionResult); the command's data for informational commands; null otherwise")),
+  summary: v.object({ planned: v.number(), applied: v.number(), failed: v.number(), skipped: v.number(), notReached: v.number() }),
+  exit: v.object({ code: v.picklist(EXIT_CODES.map((r) => r.code)), name: v.picklist(EXIT_CODES.map((r) => r.name)) }),
+  errors: v.array(v.object({ code: v.string(), message: v.string(), resource: v.optional(v.string()), source: v.optional(v.string()) })),
+  version: v.string(),
+});
+
+export type Envelope = v.InferOutput<typeof EnvelopeSchema>;
+
+export function toEnvelope(report: Report, build: BuildInfo): Envelope {
+  const execution = report.mode === "apply" ? (report.result as ExecutionResult | null) : null;
+  return {
+    schema: RESULT_SCHEMA_ID,
+    command: report.command,
+    mode: report.mode,
+    scope: report.scope,
+    plan: report.plan,
+    result: report.result ?? null,
+    summary: summarize(report.plan, execution),
+    exit: { code: exitCode(report.exit) as Envelope["exit"]["code"], name: report.exit },
+    errors: report.errors,
+    version: build.version,
+  };
+}

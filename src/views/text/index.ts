@@ -1,0 +1,34 @@
+import type { Report } from "../../core/report.ts";
+import type { Style } from "../style.ts";
+import { renderExitCodes, renderVersion } from "./info.ts";
+import { planFooter, renderPlan } from "./plan.ts";
+import { renderResult } from "./result.ts";
+import { renderShowConfig } from "./show-config.ts";
+
+/** The text for stdout: the result only. Errors go to stderr through renderErrors. */
+export function renderText(report: Report, s: Style): string {
+  switch (report.view) {
+    case "plan":
+      return [renderPlan(report, s), planFooter(report)].filter(Boolean).join("\n\n");
+    case "result":
+      return [renderPlan(report, s), renderResult(report, s)].filter(Boolean).join("\n");
+    case "show-config":
+      return renderShowConfig(report, s);
+    case "version":
+      return renderVersion(report);
+    case "exit-codes":
+      return renderExitCodes(report, s);
+    case "raw-json":
+      return JSON.stringify(report.result, null, 2);
+    default:
+      return "";
+  }
+}
+
+/** Problems for people, on stderr: each with where it came from, then what to do next. */
+export function renderErrors(report: Report, s: Style): string {
+  if (!report.errors.length) return "";
+  const lines = report.errors.map((e) => `${s.red("error:")} ${e.message}${e.source && !e.message.includes(e.source) ? s.dim(` (${e.source})`) : ""}`);
+  if (report.hint) lines.push(report.hint);
+  return lines.join("\n");
+}

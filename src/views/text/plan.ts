@@ -1,0 +1,58 @@
+import type { Plan } from "../../core/plan.ts";
+import type { Report } from "../../core/report.ts";
+import { describeScope } from "../../core/scope-text.ts";
+import type { Style } from "../style.ts";
+import { table } from "../table.ts";
+
+export function renderPlan(report: Report, s: Style): string {
+  const plan = report.plan;
+  if (!plan) return "";
+  const out: string[] = [];
+  const mode = report.mode === "dry-run" ? "dry run" : "apply";
+  out.push(`${s.bold(report.command)} — ${mode} — ${describeScope(plan.scope)}`);
+  out.push(s.dim(`plan ${plan.digest.slice(0, 19)}  created ${plan.createdAt}  opsctl ${plan.version}`));
+  out.push("");
+  if (plan.actions.length) {
+    out.push(s.bold(`Actions (${plan.actions.length}):`));
+    out.push(
+      table(
+        ["#", "OPERATION", "RESOURCE", "NAME", "REASON"],
+        plan.actions.map((a, i) => [String(i + 1), operationText(a.operation, a.steps, s), a.resource.id, a.resource.name ?? "-", a.reason.summary]),
+      ),
+    );
+  } else {
+    out.push("No changes: nothing matched.");
+  }
+  if (plan.skipped.length) {
+    out.push("", s.bold(`Skipped (${plan.skipped.length}):`));
+    out.push(
+      table(
+        ["RESOURCE", "NAME", "WHY"],
+        plan.skipped.map((k) => [k.resource.id, k.resource.name ?? "-", `${k.category}: ${k.reason}`]),
+      ),
+    );
+  }
+  out.push("", checksLine(plan, s));
+  return out.join("\n");
+}
+
+function operationText(op: string, steps: Plan["actions"][number]["steps"], s: Style): string {
+  const pre = steps?.length ? `${steps.map((x) => x.operation.replace(/^Create/, "").toLowerCase()).join("+")}+` : "";
+  return op === "delete" ? s.red(`${pre}${op}`) : s.yellow(`${pre}${op}`);
+}
+
+function checksLine(plan: Plan, s: Style): string {
+  const all = [...plan.checks, ...plan.actions.flatMap((a) => a.checks.map((c) => ({ ...c, name: `${a.resource.id} ${c.name}` })))];
+  const failed = all.filter((c) => c.status === "failed");
+  const passed = all.filter((c) => c.status === "passed").length;
+  const head = `Checks: ${passed} passed, ${failed.length} failed`;
+  if (!failed.length) return failed.length ? head : s.green(head);
+  return [s.red(head), ...failed.map((c) => `  ${s.red("✗")} ${c.name}: ${c.detail}`)].join("\n");
+}
+
+export function planFooter(report: Report): string {
+  const plan = report.plan;
+  if (!plan || report.mode !== "dry-run" || report.errors.length) return "";
+  if (!plan.actions.length) return "Dry run: nothing to change.";
+  return `Dry run: ${plan.actions.length} change(s), nothing applied. Run without --dry-run to apply, or save with --out FILE and use 'opsctl apply FILE'.`;
+}

@@ -10,7 +10,7 @@ export const TARGETS = ["linux-x64", "linux-arm64", "linux-x64-musl", "darwin-x6
 
 const root = join(import.meta.dir, "..");
 const args = process.argv.slice(2);
-const outdir = valueOf("--outdir") ?? join(root, "dist");
+const outdir = flagValue("--outdir") ?? join(root, "dist");
 const host = `${process.platform === "win32" ? "windows" : process.platform}-${process.arch}`;
 const targets = args.includes("--host") ? [host] : args.includes("--target") ? args.filter((_, i) => args[i - 1] === "--target") : [...TARGETS];
 
@@ -58,7 +58,7 @@ for (const target of targets) {
 }
 writeFileSync(join(outdir, "SHA256SUMS"), `${sums.join("\n")}\n`);
 
-function valueOf(flag: string): string | undefined {
+function flagValue(flag: string): string | undefined {
   const i = args.indexOf(flag);
   return i >= 0 ? args[i + 1] : undefined;
 }

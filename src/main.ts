@@ -2,8 +2,8 @@
 import { createInterface } from "node:readline";
 import { runCli } from "./cli/app.ts";
 import { root } from "./commands/index.ts";
-import type { Deps, Writer } from "./core/deps.ts";
 import { Redactor } from "./config/redact.ts";
+import type { Deps, Writer } from "./core/deps.ts";
 import { realProviders } from "./providers/factory.ts";
 import { BUILD, runtimeName } from "./version.ts";
 

@@ -2,7 +2,7 @@ import type { Flags, OpsCommand } from "../core/command.ts";
 import type { Deps } from "../core/deps.ts";
 import { isOpsError, usageError } from "../core/errors.ts";
 import { exitCode } from "../core/exit-codes.ts";
-import { type Report, problemsToErrors } from "../core/report.ts";
+import { problemsToErrors, type Report } from "../core/report.ts";
 import { closest } from "../core/suggest.ts";
 import { toEnvelope } from "../views/envelope.ts";
 import { createStyle } from "../views/style.ts";
@@ -82,11 +82,11 @@ export async function runCli(argv: string[], root: OpsCommand, rawDeps: Deps): P
   if (json) {
     deps.stdout.write(`${JSON.stringify(toEnvelope(report, deps.build), null, 2)}\n`);
   } else {
-    const text = renderText(report, createStyle(outColor));
+    const text = renderText(report, createStyle(outColor, { cwd: deps.cwd, home: deps.env.HOME }));
     if (text) deps.stdout.write(`${text}\n`);
   }
   {
-    const errs = renderErrors(report, createStyle(errColor));
+    const errs = renderErrors(report, createStyle(errColor, { cwd: deps.cwd, home: deps.env.HOME }));
     if (errs) deps.stderr.write(`${errs}\n`);
   }
   return exitCode(report.exit);

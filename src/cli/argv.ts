@@ -48,6 +48,7 @@ export function parseArgv(argv: string[], specs: FlagSpec[], positionals: Positi
     }
     if (spec.kind !== "list" && out.given.includes(spec.name)) {
       problems.push({ message: `--${spec.name} was given more than once`, source: flagSource(spec.name) });
+      if (spec.kind !== "boolean" && inline === undefined) i++;
       continue;
     }
     out.given.push(spec.name);

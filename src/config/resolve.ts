@@ -1,14 +1,14 @@
 import { resolve as resolvePath } from "node:path";
 import * as v from "valibot";
 import { canonicalJson, sha256 } from "../core/canonical.ts";
-import { type OpsError, type Problem, type Source, describeSource, usageError } from "../core/errors.ts";
+import { describeSource, type OpsError, type Problem, type Source, usageError } from "../core/errors.ts";
+import { closest } from "../core/suggest.ts";
 import { readEnvLayer, setPath } from "./env.ts";
 import { findRepoConfig, findUserConfig, loadConfigFile } from "./files.ts";
 import type { Redactor } from "./redact.ts";
-import { ConfigSchema, type Config, DEFAULTS } from "./schema.ts";
+import { type Config, ConfigSchema, DEFAULTS } from "./schema.ts";
 import { isLeaf, isSecretPath } from "./schema-walk.ts";
-import { describeSecret } from "./secrets.ts";
-import { closest } from "../core/suggest.ts";
+import { describeSecret, parseSecretRef } from "./secrets.ts";
 
 export interface FlagSetting {
   key: string;
@@ -114,7 +114,8 @@ export async function resolveConfig(opts: ResolveOptions): Promise<ResolvedConfi
   const entries = [...merged.values()].sort((a, b) => a.key.localeCompare(b.key));
   for (const e of entries) {
     setPath(config, e.key.split("."), e.value);
-    if (e.secret && typeof e.value === "string") opts.redactor.add(e.value);
+    // Literal secrets are redacted from all output at once; references are resolved (and redacted) at use.
+    if (e.secret && typeof e.value === "string" && parseSecretRef(e.value).kind === "literal") opts.redactor.add(e.value);
   }
   return {
     config: config as unknown as Config,
@@ -162,7 +163,9 @@ function schemaProblems(layer: Layer): Problem[] {
       const hint = closest(path[path.length - 1] as string, parentKeys);
       message = `${key}: unknown key${hint ? ` (did you mean '${[...path.slice(0, -1), hint].join(".")}'?)` : ""}`;
     } else if (issue.kind === "schema" && issue.type !== "strict_object") {
-      message = `${key}: expected ${issue.expected}, got ${issue.received}`;
+      message = issue.message.startsWith("Invalid")
+        ? `${key}: expected ${issue.expected}, got ${issue.received}`
+        : `${key}: ${issue.message}, got ${issue.received}`;
     }
     return { message, source: layer.sourceOf(key) };
   });

@@ -4,8 +4,8 @@ import type { ResolvedConfig } from "../config/resolve.ts";
 import type { Config } from "../config/schema.ts";
 import type { Deps } from "./deps.ts";
 import type { Logger } from "./log.ts";
-import type { LiveState } from "./preconditions.ts";
 import type { Action, Check, Operation, Plan, Scope, Skipped } from "./plan.ts";
+import type { LiveState } from "./preconditions.ts";
 import type { Report } from "./report.ts";
 
 export type Flags = Record<string, string | boolean | number | string[] | undefined>;

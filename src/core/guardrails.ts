@@ -1,5 +1,5 @@
 import type { Config } from "../config/schema.ts";
-import { type Check, type Plan, countDeletions } from "./plan.ts";
+import { type Check, countDeletions, type Plan } from "./plan.ts";
 
 /** Guardrails are validation (DESIGN §5): a plan that is too large never reaches apply. */
 export function checkGuardrails(plan: Plan, config: Config): Check[] {

@@ -6,12 +6,12 @@ import { isSecretPath } from "../config/schema-walk.ts";
 import { resolveSecret } from "../config/secrets.ts";
 import type { Flags, PlannableCommand, RunContext } from "./command.ts";
 import type { Deps } from "./deps.ts";
-import { OpsError, isOpsError, usageError, validationError } from "./errors.ts";
-import { exitForResult, execute } from "./executor.ts";
+import { isOpsError, OpsError, usageError, validationError } from "./errors.ts";
+import { execute, exitForResult } from "./executor.ts";
 import { checkGuardrails } from "./guardrails.ts";
 import { createLogger } from "./log.ts";
 import { PLAN_SCHEMA_ID, type Plan, type Scope, sealPlan } from "./plan.ts";
-import { type ExecutionResult, type Report, problemsToErrors } from "./report.ts";
+import { type ExecutionResult, problemsToErrors, type Report } from "./report.ts";
 import { describeScope } from "./scope-text.ts";
 import { showConfigReport } from "./show-config.ts";
 

@@ -1,4 +1,4 @@
-import { type Problem, describeSource } from "./errors.ts";
+import { describeSource, type Problem } from "./errors.ts";
 import type { ExitName } from "./exit-codes.ts";
 import type { Plan, Scope } from "./plan.ts";
 

@@ -2,7 +2,7 @@ import * as v from "valibot";
 import type { BuildInfo } from "../core/deps.ts";
 import { EXIT_CODES, exitCode } from "../core/exit-codes.ts";
 import { PlanSchema, ScopeSchema } from "../core/plan.ts";
-import { type Report, type ExecutionResult, summarize } from "../core/report.ts";
+import { type ExecutionResult, type Report, summarize } from "../core/report.ts";
 
 export const RESULT_SCHEMA_ID = "opsctl.result/v1";
 

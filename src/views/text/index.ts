@@ -28,7 +28,7 @@ export function renderText(report: Report, s: Style): string {
 /** Problems for people, on stderr: each with where it came from, then what to do next. */
 export function renderErrors(report: Report, s: Style): string {
   if (!report.errors.length) return "";
-  const lines = report.errors.map((e) => `${s.red("error:")} ${e.message}${e.source && !e.message.includes(e.source) ? s.dim(` (${e.source})`) : ""}`);
+  const lines = report.errors.map((e) => s.path(`${s.red("error:")} ${e.message}${e.source && !e.message.includes(e.source) ? s.dim(` (${e.source})`) : ""}`));
   if (report.hint) lines.push(report.hint);
   return lines.join("\n");
 }

@@ -1,0 +1,73 @@
+/**
+ * A fault-injecting HTTP proxy between opsctl and moto (a real server): it forwards
+ * every request, except that chosen AWS operations can be
+ * delayed or answered with an error for chosen call counts. It records every operation it saw.
+ */
+export type Fault = { kind: "error"; status: number; code: string; message?: string } | { kind: "delay"; ms: number };
+
+export interface Rule {
+  /** AWS operation name, e.g. DeleteVolume; matched against the query API's Action. */
+  operation: string;
+  /** Only when the request body contains this text (e.g. a volume id). */
+  contains?: string;
+  /** Which matching calls get the fault: from the `after`-th (0-based), `times` of them (default: all). */
+  after?: number;
+  times?: number;
+  fault: Fault;
+}
+
+export class FaultProxy {
+  readonly seen: { operation: string; body: string; faulted: boolean }[] = [];
+  private server?: ReturnType<typeof Bun.serve>;
+  private counts = new Map<Rule, number>();
+  rules: Rule[] = [];
+
+  constructor(private readonly target: string) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.server?.port}`;
+  }
+
+  start(): this {
+    this.server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (req) => this.handle(req) });
+    return this;
+  }
+
+  stop(): void {
+    this.server?.stop(true);
+  }
+
+  calls(operation: string): number {
+    return this.seen.filter((s) => s.operation === operation).length;
+  }
+
+  private async handle(req: Request): Promise<Response> {
+    const body = req.method === "GET" || req.method === "HEAD" ? "" : await req.text();
+    const url = new URL(req.url);
+    const operation =
+      new URLSearchParams(body).get("Action") ??
+      url.searchParams.get("Action") ??
+      req.headers.get("x-amz-target")?.split(".").pop() ??
+      `${req.method} ${url.pathname}`;
+    const rule = this.rules.find((r) => r.operation === operation && (!r.contains || body.includes(r.contains)) && this.inWindow(r));
+    this.seen.push({ operation, body, faulted: Boolean(rule && rule.fault.kind !== "delay") });
+    if (rule) {
+      const f = rule.fault;
+      if (f.kind === "error") {
+        const xml = `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${f.code}</Code><Message>${f.message ?? "injected by the fault proxy"}</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>`;
+        return new Response(xml, { status: f.status, headers: { "content-type": "text/xml" } });
+      }
+      await Bun.sleep(f.ms);
+    }
+    const headers = new Headers(req.headers);
+    headers.delete("host");
+    const upstream = await fetch(`${this.target}${url.pathname}${url.search}`, { method: req.method, headers, body: body || undefined });
+    return new Response(await upstream.arrayBuffer(), { status: upstream.status, headers: upstream.headers });
+  }
+
+  private inWindow(r: Rule): boolean {
+    const n = this.counts.get(r) ?? 0;
+    this.counts.set(r, n + 1);
+    return n >= (r.after ?? 0) && (r.times === undefined || n < (r.after ?? 0) + r.times);
+  }
+}

@@ -159,13 +159,16 @@ async function confirmOnTerminal(deps: Deps, environment: string, plan: Plan): P
   }
 }
 
+const BAD_PATH = new Set(["ENOENT", "EACCES", "EPERM", "EISDIR", "ENOTDIR", "EROFS"]);
+
 export function writePlanFile(path: string, plan: Plan, redactor: Redactor): void {
   try {
     writeFileSync(path, `${redactor.scrub(JSON.stringify(plan, null, 2))}\n`, { mode: 0o600 });
   } catch (e) {
-    throw usageError([
-      { message: `cannot write plan file ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`, source: { kind: "flag", name: "--out" } },
-    ]);
+    const code = (e as NodeJS.ErrnoException).code ?? "error";
+    // A path the operator got wrong is usage; a disk failing under us (ENOSPC, EIO) is not.
+    if (!BAD_PATH.has(code)) throw new Error(`cannot write plan file ${path} (${code})`);
+    throw usageError([{ message: `cannot write plan file ${path} (${code})`, source: { kind: "flag", name: "--out" } }]);
   }
 }
 

@@ -10,6 +10,8 @@ export interface Rule {
   operation: string;
   /** Only when the request body contains this text (e.g. a volume id). */
   contains?: string;
+  /** EC2 DryRun=true calls are left alone unless this is set: faults usually target the real call. */
+  dryRun?: boolean;
   /** Which matching calls get the fault: from the `after`-th (0-based), `times` of them (default: all). */
   after?: number;
   times?: number;
@@ -17,7 +19,7 @@ export interface Rule {
 }
 
 export class FaultProxy {
-  readonly seen: { operation: string; body: string; faulted: boolean }[] = [];
+  readonly seen: { operation: string; body: string; dryRun: boolean; faulted: boolean }[] = [];
   private server?: ReturnType<typeof Bun.serve>;
   private counts = new Map<Rule, number>();
   rules: Rule[] = [];
@@ -37,8 +39,9 @@ export class FaultProxy {
     this.server?.stop(true);
   }
 
-  calls(operation: string): number {
-    return this.seen.filter((s) => s.operation === operation).length;
+  /** How many real (not DryRun) calls of an operation went through the proxy. */
+  calls(operation: string, dryRun = false): number {
+    return this.seen.filter((s) => s.operation === operation && s.dryRun === dryRun).length;
   }
 
   private async handle(req: Request): Promise<Response> {
@@ -49,8 +52,11 @@ export class FaultProxy {
       url.searchParams.get("Action") ??
       req.headers.get("x-amz-target")?.split(".").pop() ??
       `${req.method} ${url.pathname}`;
-    const rule = this.rules.find((r) => r.operation === operation && (!r.contains || body.includes(r.contains)) && this.inWindow(r));
-    this.seen.push({ operation, body, faulted: Boolean(rule && rule.fault.kind !== "delay") });
+    const isDryRun = /(^|&)DryRun=true(&|$)/.test(body);
+    const rule = this.rules.find(
+      (r) => r.operation === operation && (!r.contains || body.includes(r.contains)) && (r.dryRun ?? false) === isDryRun && this.inWindow(r),
+    );
+    this.seen.push({ operation, body, dryRun: isDryRun, faulted: Boolean(rule && rule.fault.kind !== "delay") });
     if (rule) {
       const f = rule.fault;
       if (f.kind === "error") {

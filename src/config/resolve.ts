@@ -162,6 +162,9 @@ function schemaProblems(layer: Layer): Problem[] {
       const parentKeys = Object.keys(parentEntries(path.slice(0, -1)));
       const hint = closest(path[path.length - 1] as string, parentKeys);
       message = `${key}: unknown key${hint ? ` (did you mean '${[...path.slice(0, -1), hint].join(".")}'?)` : ""}`;
+    } else if (isSecretPath(path)) {
+      // Never echo what was found at a secret key: it may be the secret, just mistyped.
+      message = `${key}: ${issue.message.startsWith("Invalid") ? `expected ${issue.expected}` : issue.message} (value not shown: secret)`;
     } else if (issue.kind === "schema" && issue.type !== "strict_object") {
       message = issue.message.startsWith("Invalid")
         ? `${key}: expected ${issue.expected}, got ${issue.received}`

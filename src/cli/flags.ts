@@ -47,6 +47,13 @@ export const MUTATING_FLAGS: FlagSpec[] = [
   { name: "yes", kind: "boolean", description: "Confirm applying to a protected environment" },
   { name: "max-changes", kind: "integer", configKey: "guardrails.maxChanges", valueName: "N", description: "Refuse plans with more actions than this" },
   { name: "concurrency", kind: "integer", configKey: "executor.concurrency", valueName: "N", description: "Actions applied at once (default 4)" },
+  {
+    name: "lock-timeout",
+    kind: "duration",
+    configKey: "lock.timeout",
+    valueName: "DURATION",
+    description: "Wait this long for the scope's lock if another run holds it (default: do not wait)",
+  },
   { name: "show-config", kind: "boolean", description: "Print the resolved configuration and where each value came from; contact nothing" },
   ...CONFIG_FLAGS,
 ];

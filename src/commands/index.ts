@@ -1,7 +1,10 @@
 import type { GroupCommand } from "../core/command.ts";
+import { apply } from "./apply/index.ts";
 import { cleanupVolumes } from "./cleanup-volumes/index.ts";
 import { configShow } from "./config/show.ts";
 import { exitCodes } from "./exit-codes/index.ts";
+import { history } from "./history/index.ts";
+import { lock } from "./lock/index.ts";
 import { schema } from "./schema/index.ts";
 import { version } from "./version/index.ts";
 
@@ -11,9 +14,12 @@ export const root: GroupCommand = {
   name: "opsctl",
   description: "Contract-first operations CLI: plan, validate, apply — with exit codes CI can branch on",
   subCommands: {
+    apply,
     "cleanup-volumes": cleanupVolumes,
     config: { kind: "group", name: "config", description: "Inspect the layered configuration", subCommands: { show: configShow } },
     "exit-codes": exitCodes,
+    history,
+    lock,
     schema,
     version,
   },

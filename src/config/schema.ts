@@ -46,6 +46,25 @@ const GuardrailsSchema = v.strictObject({
 
 const ExecutorSchema = v.strictObject({
   concurrency: v.optional(v.pipe(positiveInt("Actions applied at once"), v.minValue(1, "must be at least 1"))),
+  grace: v.optional(duration("After an interrupt, how long in-flight calls may finish before opsctl stops waiting")),
+});
+
+const LockSchema = v.strictObject({
+  backend: v.optional(
+    v.pipe(
+      v.picklist(["local", "postgres", "s3"], "must be one of local, postgres, s3"),
+      v.description("Where apply locks (and a copy of the audit log) live"),
+    ),
+  ),
+  timeout: v.optional(duration("How long to wait for a held lock before giving up (exit 4)")),
+  postgres: v.optional(v.strictObject({ dsn: v.optional(secret("PostgreSQL connection string for advisory locks")) })),
+  s3: v.optional(
+    v.strictObject({
+      bucket: v.optional(v.pipe(v.string(), v.minLength(3), v.description("Bucket for lock objects"))),
+      prefix: v.optional(v.pipe(v.string(), v.description("Key prefix for lock and audit objects"))),
+      lease: v.optional(duration("Lease of an S3 lock; renewed while the apply runs, taken over after it expires")),
+    }),
+  ),
 });
 
 /** Keys an environment block may override (everything but the layering controls). */
@@ -57,6 +76,7 @@ const overridable = {
   aws: v.optional(AwsSchema),
   guardrails: v.optional(GuardrailsSchema),
   executor: v.optional(ExecutorSchema),
+  lock: v.optional(LockSchema),
   cleanupVolumes: v.optional(CleanupVolumesSchema),
 };
 
@@ -77,7 +97,8 @@ export const DEFAULTS = {
   protectedEnvironments: ["prod", "production"],
   aws: { maxAttempts: 3, requestTimeout: "30s" },
   guardrails: { maxDeletions: 50 },
-  executor: { concurrency: 4 },
+  executor: { concurrency: 4, grace: "10s" },
+  lock: { backend: "local", timeout: "0s", s3: { prefix: "opsctl/", lease: "5m" } },
   cleanupVolumes: {
     olderThan: "30d",
     environmentTag: "Environment",
@@ -102,7 +123,8 @@ export interface Config {
     requestTimeout: string;
   };
   guardrails: { maxDeletions: number; maxChanges?: number };
-  executor: { concurrency: number };
+  executor: { concurrency: number; grace: string };
+  lock: { backend: "local" | "postgres" | "s3"; timeout: string; postgres?: { dsn?: string }; s3: { bucket?: string; prefix: string; lease: string } };
   cleanupVolumes: typeof DEFAULTS.cleanupVolumes;
   protectedEnvironments: string[];
   stateDir?: string;

@@ -2,6 +2,7 @@ import type { Redactor } from "../config/redact.ts";
 import type { Ec2Port } from "../providers/aws/ec2.ts";
 import type { AwsClientOptions } from "../providers/aws/options.ts";
 import type { StsPort } from "../providers/aws/sts.ts";
+import type { LockBackend } from "./lock/types.ts";
 
 export interface Writer {
   write(text: string): void;
@@ -18,6 +19,8 @@ export interface BuildInfo {
 export interface ProviderFactory {
   ec2(opts: AwsClientOptions): Promise<Ec2Port>;
   sts(opts: AwsClientOptions): Promise<StsPort>;
+  postgresLocks(dsn: string): Promise<LockBackend>;
+  s3Locks(opts: AwsClientOptions, o: { bucket: string; prefix: string; leaseMs: number; now: () => Date }): Promise<LockBackend>;
 }
 
 /** Everything a command touches outside itself, injected so tests can replace it. */

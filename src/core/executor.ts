@@ -1,5 +1,6 @@
 import { awsErrorInfo } from "../providers/aws/errors.ts";
 import type { PlannableCommand, RunContext } from "./command.ts";
+import { parseDuration } from "./duration.ts";
 import { isOpsError } from "./errors.ts";
 import type { ExitName } from "./exit-codes.ts";
 import type { Action, Plan } from "./plan.ts";
@@ -46,29 +47,57 @@ export async function execute(plan: Plan, cmd: PlannableCommand, ctx: RunContext
     }
   };
 
+  // After an interrupt, in-flight calls get a bounded grace period; then their outcome is reported as unknown.
+  const graceMs = parseDuration(ctx.config.executor.grace) ?? 10_000;
+  const graceOver = new Promise<void>((resolve) => {
+    ctx.deps.signal.addEventListener("abort", () => (setTimeout(resolve, graceMs) as { unref?: () => void }).unref?.(), { once: true });
+  });
+  const unknownOutcome = (a: Action): ActionResult => ({
+    id: a.id,
+    resource: a.resource.id,
+    operation: a.operation,
+    status: "failed",
+    error: {
+      class: "remote",
+      message: `interrupted while in flight; no answer within the ${ctx.config.executor.grace} grace period, outcome unknown: re-run to converge`,
+    },
+    durationMs: 0,
+  });
+  const progress = ctx.deps.stderr.isTTY && ctx.flags.quiet !== true;
+  const counts = { applied: 0, failed: 0, skipped: 0 };
+
   const worker = async () => {
     for (let action = queue.shift(); action; action = queue.shift()) {
+      const a = action;
       if (ctx.deps.signal.aborted) {
-        results.set(action.id, {
-          id: action.id,
-          resource: action.resource.id,
-          operation: action.operation,
+        results.set(a.id, {
+          id: a.id,
+          resource: a.resource.id,
+          operation: a.operation,
           status: "not-reached",
           detail: "interrupted before it started",
           durationMs: 0,
         });
         continue;
       }
-      const r = await runOne(action);
-      results.set(action.id, r);
+      const r = await Promise.race([runOne(a), graceOver.then(() => unknownOutcome(a))]);
+      results.set(a.id, r);
       done++;
-      const line = `${r.status} ${action.operation} ${action.resource.id} (${done}/${total})${r.error ? `: ${r.error.message}` : r.detail ? `: ${r.detail}` : ""}`;
-      if (r.status === "failed") ctx.log.warn(line);
+      if (r.status === "applied" || r.status === "already-done") counts.applied++;
+      else if (r.status === "failed") counts.failed++;
+      else counts.skipped++;
+      const line = `${r.status} ${a.operation} ${a.resource.id} (${done}/${total})${r.error ? `: ${r.error.message}` : r.detail ? `: ${r.detail}` : ""}`;
+      if (progress) {
+        // One live line on a terminal; a log line per action everywhere else.
+        ctx.deps.stderr.write(`\r\u001b[K${done}/${total} done: ${counts.applied} applied, ${counts.failed} failed, ${counts.skipped} skipped`);
+        if (r.status === "failed") ctx.deps.stderr.write(`\r\u001b[K${line}\n`);
+      } else if (r.status === "failed") ctx.log.warn(line);
       else ctx.log.info(line);
     }
   };
   const width = Math.max(1, Math.min(ctx.config.executor.concurrency, total));
   await Promise.all(Array.from({ length: width }, worker));
+  if (progress && total) ctx.deps.stderr.write("\r\u001b[K");
 
   return {
     startedAt,

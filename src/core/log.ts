@@ -19,7 +19,7 @@ export async function createLogger(o: LogOptions): Promise<Logger> {
   const { createConsola } = await import("consola");
   const stream = { write: (s: string) => o.stderr.write(s), isTTY: o.stderr.isTTY } as unknown as NodeJS.WriteStream;
   const c = createConsola({
-    level: o.quiet ? 1 : o.verbose ? 4 : 3,
+    level: o.quiet ? 0 : o.verbose ? 4 : 3,
     stdout: stream,
     stderr: stream,
     formatOptions: { colors: o.color, date: false, compact: true },

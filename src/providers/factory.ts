@@ -4,4 +4,6 @@ import type { ProviderFactory } from "../core/deps.ts";
 export const realProviders: ProviderFactory = {
   ec2: async (opts) => (await import("./aws/ec2.ts")).createEc2(opts),
   sts: async (opts) => (await import("./aws/sts.ts")).createSts(opts),
+  postgresLocks: async (dsn) => (await import("./postgres/locks.ts")).createPostgresLocks(dsn, 5),
+  s3Locks: async (opts, o) => (await import("./aws/s3-locks.ts")).createS3Locks(opts, o.bucket, o.prefix, o.leaseMs, o.now),
 };

@@ -22,7 +22,7 @@ function fixture() {
 
 async function run(name: string, argv: string[], ec2 = fixture()) {
   const repo = tempRepo({ "opsctl.config.yaml": CONFIG }, name);
-  const env = { HOME: "/home/operator", XDG_CONFIG_HOME: `${repo}/.xdg`, AWS_SECRET: "s3cr3t-value" };
+  const env = { HOME: "/home/operator", XDG_CONFIG_HOME: `${repo}/.xdg`, XDG_STATE_HOME: `${repo}/.state`, AWS_SECRET: "s3cr3t-value" };
   const r = await runInProcess(argv, { cwd: repo, env, providers: { ec2: async () => ec2 } });
   const norm = (t: string) => normalise(t, { "<repo>": repo });
   expectGolden(`${name}.stdout`, norm(r.stdout));

@@ -86,7 +86,6 @@ export const cleanupVolumes: PlannableCommand = {
 
   async validate(plan, ctx) {
     const ec2 = await client(ctx);
-    const snapshotFirst = ctx.config.cleanupVolumes.snapshotFirst;
     const actions: Record<string, Check[]> = {};
     try {
       await mapLimit(plan.actions, VALIDATION_CONCURRENCY, async (a) => {
@@ -98,7 +97,8 @@ export const cleanupVolumes: PlannableCommand = {
             detail: del.ok ? "DryRunOperation: the call would succeed" : `${del.code}: ${a.resource.id}: ${del.message}`,
           },
         ];
-        if (snapshotFirst) {
+        // From the plan, not today's config: a saved plan is validated as it was made.
+        if (a.steps?.some((s) => s.operation === "CreateSnapshot")) {
           const snap = await ec2.checkCreateSnapshot(a.resource.id);
           list.push({
             name: "ec2:CreateSnapshot DryRun",

@@ -19,5 +19,6 @@ export function awsOptions(ctx: RunContext): AwsClientOptions {
     ...(aws.profile ? { profile: aws.profile } : {}),
     maxAttempts: Math.max(1, aws.maxAttempts),
     requestTimeoutMs: parseDuration(aws.requestTimeout) ?? 30_000,
+    log: (m) => ctx.log.debug(m),
   };
 }

@@ -1,6 +1,6 @@
 import type { Report } from "../../core/report.ts";
 import type { Style } from "../style.ts";
-import { renderExitCodes, renderVersion } from "./info.ts";
+import { renderExitCodes, renderHistory, renderLockList, renderVersion } from "./info.ts";
 import { planFooter, renderPlan } from "./plan.ts";
 import { renderResult } from "./result.ts";
 import { renderShowConfig } from "./show-config.ts";
@@ -18,6 +18,12 @@ export function renderText(report: Report, s: Style): string {
       return renderVersion(report);
     case "exit-codes":
       return renderExitCodes(report, s);
+    case "lock-list":
+      return renderLockList(report, s);
+    case "lock-release":
+      return `Released lock ${(report.result as { released: string }).released}.`;
+    case "history":
+      return renderHistory(report, s);
     case "raw-json":
       return JSON.stringify(report.result, null, 2);
     default:

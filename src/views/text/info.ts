@@ -17,3 +17,47 @@ export function renderExitCodes(report: Report, s: Style): string {
     ),
   ].join("\n");
 }
+
+export function renderLockList(report: Report, s: Style): string {
+  const d = report.result as {
+    backend: string;
+    locks: { id: string; pid: number; host: string; user: string; since: string; planDigest: string; stale?: boolean }[];
+  };
+  if (!d.locks.length) return `No locks held (${d.backend} backend).`;
+  return [
+    s.bold(`Locks (${d.backend} backend):`),
+    table(
+      ["ID", "HOLDER", "SINCE", "PLAN", "STATE"],
+      d.locks.map((l) => [l.id, `pid ${l.pid} ${l.user}@${l.host}`, l.since, l.planDigest.slice(0, 19), l.stale ? s.yellow("stale (holder gone)") : "held"]),
+    ),
+  ].join("\n");
+}
+
+export function renderHistory(report: Report, s: Style): string {
+  const d = report.result as {
+    stateDir: string;
+    records: {
+      time: string;
+      user: string;
+      host: string;
+      command: string;
+      scope: { environment: string; region?: string };
+      planDigest: string;
+      exit: { code: number; name: string };
+      summary: { planned: number; applied: number; failed: number };
+    }[];
+  };
+  if (!d.records.length) return `No applies recorded yet (${s.path(d.stateDir)}).`;
+  return table(
+    ["TIME", "USER", "COMMAND", "SCOPE", "PLAN", "APPLIED", "EXIT"],
+    d.records.map((r) => [
+      r.time,
+      `${r.user}@${r.host}`,
+      r.command,
+      [r.scope.environment, r.scope.region].filter(Boolean).join("/"),
+      r.planDigest.slice(0, 19),
+      `${r.summary.applied}/${r.summary.planned}${r.summary.failed ? ` (${r.summary.failed} failed)` : ""}`,
+      `${r.exit.code} ${r.exit.name}`,
+    ]),
+  );
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The main job, end to end on this machine: build the standalone binary, start a real
+# EC2 emulator (moto), seed volumes, then run opsctl cleanup-volumes the way an operator
+# would: show-config, dry run (exit 10), apply (exit 0), dry run again (exit 0).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bun scripts/build.ts --host
+bin="$PWD/dist/opsctl-$(node -p 'process.platform + "-" + process.arch')"
+
+started=0
+if ! bash scripts/peers.sh status moto >/dev/null 2>&1; then
+  bash scripts/peers.sh install moto
+  bash scripts/peers.sh start moto
+  started=1
+fi
+cleanup() { if [ "$started" = 1 ]; then bash scripts/peers.sh stop moto || true; fi; }
+trap cleanup EXIT
+set -a
+# shellcheck disable=SC1091
+. "${OPSCTL_PEERS_DIR:-.peers}/env"
+set +a
+bun scripts/demo-seed.ts
+
+work="$(mktemp -d)"
+mkdir -p "$work/.git"
+cat >"$work/opsctl.config.yaml" <<YAML
+region: us-east-1
+aws:
+  endpoint: $MOTO_URL
+guardrails:
+  maxDeletions: 10
+YAML
+export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_EC2_METADATA_DISABLED=true
+cd "$work"
+run() {
+  echo
+  echo "\$ opsctl $*"
+  set +e
+  "$bin" "$@"
+  local rc=$?
+  set -e
+  echo "(exit $rc)"
+}
+run cleanup-volumes --environment staging --show-config
+run cleanup-volumes --environment staging --dry-run --out plan.json
+run cleanup-volumes --environment staging
+run cleanup-volumes --environment staging --dry-run

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole suite, from a fresh machine with Node and npm (after `npm ci`):
+# installs and starts the real test servers unless they are already up, builds the
+# binary for this host (the e2e tests run it), runs every test with bun, and ends with
+# one line "N passed, N failed". Servers it started are stopped again.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+mkdir -p .tmp
+
+started=0
+if ! bash scripts/peers.sh status >/dev/null 2>&1; then
+  bash scripts/peers.sh install
+  bash scripts/peers.sh start
+  started=1
+fi
+cleanup() { if [ "$started" = 1 ]; then bash scripts/peers.sh stop || true; fi; }
+trap cleanup EXIT
+
+bun scripts/build.ts --host
+
+log=.tmp/test.log
+set +e
+bun test "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+bash scripts/test-summary.sh "$log" || rc=1
+exit "$rc"

@@ -1,0 +1,96 @@
+import { OUTPUT_FLAGS } from "../../cli/flags.ts";
+import { applyPlan, refuseUnconfirmed } from "../../core/apply.ts";
+import { appendAudit } from "../../core/audit.ts";
+import type { InfoCommand, PlannableCommand, RunContext } from "../../core/command.ts";
+import { createContext, loadConfigFor } from "../../core/context.ts";
+import { isOpsError, type Problem, validationError } from "../../core/errors.ts";
+import { failedChecks, validatePlan } from "../../core/pipeline.ts";
+import type { Plan } from "../../core/plan.ts";
+import { unmetPreconditions } from "../../core/preconditions.ts";
+import { type ExecutionResult, problemsToErrors, type Report } from "../../core/report.ts";
+import { loadSavedPlan } from "../../core/saved-plan.ts";
+import { describeScope } from "../../core/scope-text.ts";
+
+export const apply: InfoCommand = {
+  kind: "info",
+  name: "apply",
+  description: "Apply a plan saved with --dry-run --out, exactly as reviewed, after re-checking it against live state",
+  positionals: [{ name: "plan", description: "plan file written by `<command> --dry-run --out FILE`", required: true }],
+  flags: [
+    { name: "max-age", kind: "duration", valueName: "DURATION", description: "Refuse plans older than this (default 1h)", default: "1h" },
+    { name: "yes", kind: "boolean", description: "Confirm applying to a protected environment" },
+    { name: "concurrency", kind: "integer", configKey: "executor.concurrency", valueName: "N", description: "Actions applied at once (default 4)" },
+    {
+      name: "lock-timeout",
+      kind: "duration",
+      configKey: "lock.timeout",
+      valueName: "DURATION",
+      description: "Wait this long for a held lock (default: do not wait)",
+    },
+    { name: "config", kind: "string", valueName: "FILE", description: "Repository config file (instead of searching upward)" },
+    ...OUTPUT_FLAGS,
+  ],
+  async run({ deps, flags, positionals }) {
+    const state: { plan: Plan | null; result: ExecutionResult | null; ctx: RunContext | null } = { plan: null, result: null, ctx: null };
+    const report = (exit: Report["exit"], extra: Partial<Report> = {}): Report => ({
+      command: state.plan?.command ?? "apply",
+      mode: "apply",
+      scope: state.plan?.scope ?? null,
+      plan: state.plan,
+      result: state.result,
+      exit,
+      errors: [],
+      view: state.result ? "result" : state.plan ? "plan" : "error",
+      ...extra,
+    });
+    try {
+      const file = positionals[0] as string;
+      const saved = loadSavedPlan(file, deps, typeof flags["max-age"] === "string" ? flags["max-age"] : "1h");
+      state.plan = saved;
+      const { root } = await import("../index.ts");
+      const cmd = Object.values(root.subCommands).find((c): c is PlannableCommand => c.kind === "plannable" && c.name === saved.command);
+      if (!cmd) throw validationError([{ message: `${file}: unknown command '${saved.command}' in the plan` }]);
+
+      const { resolved, scope } = await loadConfigFor(
+        cmd,
+        deps,
+        { config: flags.config, concurrency: flags.concurrency, "lock-timeout": flags["lock-timeout"] },
+        saved.scope.environment,
+      );
+      if (describeScope(scope) !== describeScope(saved.scope)) {
+        throw validationError([
+          { message: `${file}: the scope no longer resolves the same: plan has ${describeScope(saved.scope)}, config now gives ${describeScope(scope)}` },
+        ]);
+      }
+      refuseUnconfirmed({ config: resolved.config, deps, flags }, scope.environment);
+      const ctx = await createContext(deps, flags, resolved, scope);
+      state.ctx = ctx;
+      if (resolved.digest !== saved.configDigest)
+        ctx.log.warn(`configuration changed since ${file} was made (digest ${saved.configDigest.slice(0, 19)} → ${resolved.digest.slice(0, 19)})`);
+
+      // Every precondition must still hold before the first mutation; then the control plane validates again.
+      const drifted: Problem[] = [];
+      const present: Plan["actions"] = [];
+      for (const a of saved.actions) {
+        const live = await cmd.live(a, ctx);
+        const unmet = live ? unmetPreconditions(a.preconditions, live) : a.operation === "delete" ? [] : ["the resource no longer exists"];
+        if (unmet.length) drifted.push({ message: `${a.id}: ${unmet.join("; ")}`, resource: a.resource.id });
+        // A resource a finished delete already removed needs no dry-run validation.
+        if (live) present.push(a);
+      }
+      if (drifted.length) throw validationError(drifted, "The plan is stale: nothing was changed. Make a new plan.");
+      const revalidated = await validatePlan(cmd, ctx, { ...saved, actions: present });
+      const failed = failedChecks(revalidated);
+      if (failed.length) throw validationError(failed, "Nothing was changed.");
+
+      const applied = await applyPlan(cmd, ctx, saved);
+      state.result = applied.result;
+      return report(applied.exit);
+    } catch (e) {
+      if (!isOpsError(e)) throw e;
+      const errors = problemsToErrors(e.exit, e.problems);
+      if (state.plan && state.ctx && !state.result) await appendAudit(state.ctx, undefined, { plan: state.plan, result: null, exit: e.exit, errors });
+      return report(e.exit, { errors, hint: e.hint });
+    }
+  },
+};

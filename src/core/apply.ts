@@ -1,0 +1,76 @@
+import { hostname, userInfo } from "node:os";
+import { appendAudit } from "./audit.ts";
+import type { PlannableCommand, RunContext } from "./command.ts";
+import { parseDuration } from "./duration.ts";
+import { OpsError, usageError } from "./errors.ts";
+import { execute, exitForResult } from "./executor.ts";
+import type { ExitName } from "./exit-codes.ts";
+import { openLocks } from "./lock/open.ts";
+import { scopeKey } from "./lock/types.ts";
+import type { Plan } from "./plan.ts";
+import type { ExecutionResult } from "./report.ts";
+
+/** A protected environment without --yes: refused before anything is contacted, unless a person can confirm. */
+export function refuseUnconfirmed(ctx: Pick<RunContext, "config" | "deps" | "flags">, environment: string): void {
+  if (ctx.config.protectedEnvironments.includes(environment) && ctx.flags.yes !== true && !ctx.deps.stdinIsTTY) {
+    throw usageError([
+      {
+        message: `environment '${environment}' is protected: pass --yes to apply (or run on a terminal and type its name)`,
+        source: { kind: "flag", name: "--environment" },
+      },
+    ]);
+  }
+}
+
+/**
+ * The mutation boundary, shared by `<command>` and `opsctl apply FILE`: confirm, take
+ * the scope's lock, execute exactly the plan's actions, release, append the audit record.
+ */
+export async function applyPlan(cmd: PlannableCommand, ctx: RunContext, plan: Plan): Promise<{ result: ExecutionResult; exit: ExitName }> {
+  const env = plan.scope.environment;
+  if (ctx.config.protectedEnvironments.includes(env) && ctx.flags.yes !== true && plan.actions.length) {
+    const answer = await ctx.deps.prompt(
+      `About to apply ${plan.actions.length} action(s) to protected environment '${env}'. Type the environment name to continue: `,
+    );
+    if (answer?.trim() !== env) throw new OpsError("usage", [{ message: `confirmation did not match '${env}'; nothing was changed` }]);
+  }
+  const locks = await openLocks(ctx);
+  const holder = {
+    id: scopeKey(cmd.name, plan.scope),
+    pid: process.pid,
+    host: hostname(),
+    user: currentUser(ctx.deps.env),
+    since: ctx.deps.now().toISOString(),
+    command: cmd.name,
+    planDigest: plan.digest,
+  };
+  let result: ExecutionResult;
+  try {
+    const timeoutMs = parseDuration(ctx.config.lock.timeout) ?? 0;
+    const lease = await locks.acquire(holder, timeoutMs);
+    ctx.log.debug(`lock ${holder.id} taken (${locks.name})`);
+    try {
+      result = await execute(plan, cmd, ctx);
+    } finally {
+      await lease.release().catch((e) => ctx.log.warn(`could not release lock ${holder.id}: ${(e as Error).message}`));
+    }
+    const exit = exitForResult(result);
+    await appendAudit(ctx, locks, { plan, result, exit });
+    return { result, exit };
+  } finally {
+    await locks.close().catch(() => {});
+  }
+}
+
+export function currentUser(env: Record<string, string | undefined>): string {
+  const fromEnv = env.USER || env.LOGNAME || env.USERNAME;
+  if (fromEnv) return fromEnv;
+  try {
+    const name = userInfo().username;
+    // Bun answers "unknown" where it cannot look the user up; the uid is more useful then.
+    if (name && name !== "unknown") return name;
+  } catch {
+    // no passwd entry (containers)
+  }
+  return `uid ${process.getuid?.() ?? "?"}`;
+}

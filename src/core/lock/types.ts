@@ -1,0 +1,42 @@
+import type { Scope } from "../plan.ts";
+
+/** Who holds a lock: enough for an operator to find and ask them (or release it). */
+export interface LockHolder {
+  /** The lock id: the scope key, e.g. `cleanup-volumes/staging/us-east-1/123456789012`. */
+  id: string;
+  pid: number;
+  host: string;
+  user: string;
+  since: string;
+  command: string;
+  planDigest: string;
+  /** Set by backends that can tell (local: holder process gone; postgres: session gone; s3: lease expired). */
+  stale?: boolean;
+}
+
+export interface Lease {
+  release(): Promise<void>;
+}
+
+export interface LockBackend {
+  readonly name: string;
+  /** Takes the lock or throws OpsError("remote") naming the holder. Waits up to timeoutMs. */
+  acquire(holder: LockHolder, timeoutMs: number): Promise<Lease>;
+  list(): Promise<LockHolder[]>;
+  /** Removes a lock whatever its state; true when there was one. */
+  forceRelease(id: string): Promise<boolean>;
+  /** Shared backends keep a copy of the audit log next to their locks. */
+  appendAudit?(record: Record<string, unknown>): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One lock per scope: command + environment + region/account (DESIGN §6). */
+export function scopeKey(command: string, scope: Scope): string {
+  return [command, scope.environment, scope.region ?? "-", scope.account ?? "-"].join("/");
+}
+
+export function heldMessage(h: LockHolder, backend: string): string {
+  return `lock ${h.id} is held by pid ${h.pid} on ${h.host} (user ${h.user}, ${h.command}, plan ${h.planDigest.slice(0, 19)}) since ${h.since} [${backend}]; wait with --lock-timeout, or if that run is dead: opsctl lock release --force ${h.id}`;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,68 @@
+import { readFileSync } from "node:fs";
+import * as v from "valibot";
+import type { Deps } from "./deps.ts";
+import { formatDuration, parseDuration } from "./duration.ts";
+import { OpsError, type Problem, usageError, validationError } from "./errors.ts";
+import { PLAN_SCHEMA_ID, type Plan, PlanSchema, planDigest } from "./plan.ts";
+
+/**
+ * Reads a plan file and checks what can be checked without the control plane: it
+ * parses, has our schema, its digest matches (not edited), it was made by a
+ * compatible opsctl, and it is not too old. Each failure is exit 3 before anything runs.
+ */
+export function loadSavedPlan(path: string, deps: Deps, maxAge: string): Plan {
+  const src = { kind: "plan" as const, name: path };
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw usageError([
+      { message: `cannot read plan file ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`, source: { kind: "argument", name: path } },
+    ]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw validationError([{ message: `${path} is not a plan file: ${(e as Error).message}`, source: src }]);
+  }
+  const schema = (raw as { schema?: unknown })?.schema;
+  if (schema !== PLAN_SCHEMA_ID) {
+    throw validationError([{ message: `${path}: plan schema is ${JSON.stringify(schema ?? null)}, this opsctl reads ${PLAN_SCHEMA_ID}`, source: src }]);
+  }
+  const parsed = v.safeParse(PlanSchema, raw);
+  if (!parsed.success) {
+    throw validationError(
+      parsed.issues.slice(0, 5).map((i) => ({ message: `${path}: ${(i.path ?? []).map((p) => p.key).join(".") || "(top)"}: ${i.message}`, source: src })),
+    );
+  }
+  const plan = parsed.output;
+  const problems: Problem[] = [];
+  if (planDigest(plan) !== plan.digest) {
+    problems.push({ message: `${path}: digest mismatch: the plan was changed after it was made (tampered or edited); make a new plan`, source: src });
+  }
+  if (!compatible(plan.version, deps.build.version)) {
+    problems.push({
+      message: `${path}: made by opsctl ${plan.version}, this is ${deps.build.version}; plans are applied by the same major.minor version`,
+      source: src,
+    });
+  }
+  const maxAgeMs = parseDuration(maxAge) as number;
+  const age = deps.now().getTime() - Date.parse(plan.createdAt);
+  if (!Number.isFinite(age) || age < -60_000) {
+    problems.push({ message: `${path}: createdAt ${plan.createdAt} is in the future`, source: src });
+  } else if (age > maxAgeMs) {
+    problems.push({
+      message: `${path}: the plan is ${formatDuration(Math.floor(age / 60_000) * 60_000 || 60_000)} old, older than --max-age ${maxAge}; make a new plan`,
+      source: src,
+    });
+  }
+  if (problems.length) throw new OpsError("validation", problems, { hint: "Nothing was changed." });
+  return plan;
+}
+
+function compatible(a: string, b: string): boolean {
+  const [am, an] = a.split(".");
+  const [bm, bn] = b.split(".");
+  return am === bm && an === bn;
+}

@@ -12,7 +12,7 @@
 # State, logs, PID files and the env file live in ${OPSCTL_PEERS_DIR:-<repo>/.peers}.
 # Every `start` of a service wipes that service's state (fresh database, fresh certs,
 # empty moto). After `start`, <dir>/env holds KEY=value lines (values unquoted) for the
-# services that are up.
+# services that are up; `stop` rewrites it, and removes it once nothing is up.
 #
 # Ports: moto 45100, moto with IAM auth enforced 45101, postgres 45110, PowerDNS API
 # 45120 / DNS 45121, Pebble ACME 45130 / management 45131 (challenge ports it dials:
@@ -53,11 +53,31 @@ log() { printf '[peers] %s\n' "$*" >&2; }
 die() { printf '[peers] ERROR: %s\n' "$*" >&2; exit 1; }
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
-pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+# alive = exists and is not a zombie (PID 1 here may reap exited children slowly)
+pid_alive() {
+  [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null || return 1
+  local st; st="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || true)"
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
 pidfile() { printf '%s/%s.pid' "$PEERS_DIR" "$1"; }
+svc_cmd_pattern() {
+  case "$1" in
+    moto | moto-auth) echo 'moto' ;;
+    postgres) echo 'postgres' ;;
+    pdns) echo 'pdns_server' ;;
+    pebble) echo 'pebble' ;;
+    nginx) echo 'nginx' ;;
+    etcd) echo 'etcd' ;;
+  esac
+}
+# PID from the PID file, only if that process is still the one we started
 svc_pid() {
-  local f; f="$(pidfile "$1")"
-  [ -s "$f" ] && head -n1 "$f" || true
+  local f pid; f="$(pidfile "$1")"
+  [ -s "$f" ] || return 0
+  pid="$(head -n1 "$f")"
+  case "$pid" in '' | *[!0-9]*) return 0 ;; esac
+  tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "$(svc_cmd_pattern "$1")" && echo "$pid"
+  return 0
 }
 svc_up() { pid_alive "$(svc_pid "$1")"; }
 
@@ -197,15 +217,15 @@ start_moto_common() { # NAME PORT [auth]
   if [ -n "$auth" ]; then
     envs+=(INITIAL_NO_AUTH_ACTION_COUNT=0)
   else
-    # libfaketime: write e.g. "-40d" into $dir/faketime to move moto's clock (volume
-    # CreateTime, snapshot StartTime ...), "+0" to come back. Read on every call.
+    # libfaketime: write e.g. "-40d" into $dir/faketime (MOTO_CLOCK_FILE) to move moto's
+    # clock (volume CreateTime, snapshot StartTime ...), "+0" to come back; an absolute
+    # "2020-01-02 03:04:05" freezes it. The file is re-read on every clock call.
     local lib
     lib="$(ls /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1 2>/dev/null | head -n1 || true)"
-    if [ -n "$lib" ]; then
-      echo "+0" >"$dir/faketime"
-      envs+=(LD_PRELOAD="$lib" FAKETIME_TIMESTAMP_FILE="$dir/faketime" FAKETIME_NO_CACHE=1
-        DONT_FAKE_MONOTONIC=1 FAKETIME_DONT_RESET=1)
-    fi
+    [ -n "$lib" ] || die "libfaketime not found (run: $0 install)"
+    echo "+0" >"$dir/faketime"
+    envs+=(LD_PRELOAD="$lib" FAKETIME_TIMESTAMP_FILE="$dir/faketime" FAKETIME_NO_CACHE=1
+      DONT_FAKE_MONOTONIC=1 FAKETIME_DONT_RESET=1)
   fi
   spawn "$name" env "${envs[@]}" "$py" -m moto.server -H 127.0.0.1 -p "$port"
 }
@@ -229,22 +249,17 @@ start_moto_auth() { start_moto_common moto-auth "$MOTO_AUTH_PORT" auth; }
 
 # ---------------------------------------------------------------------------- postgres
 
-PG_BASE=""
-pg_base() {
-  # The data dir must be reachable by the postgres user; fall back to /tmp if the
-  # peers dir is not (e.g. a checkout under /root).
-  if [ -L "$PEERS_DIR/postgres" ]; then PG_BASE="$(readlink "$PEERS_DIR/postgres")"; return; fi
-  PG_BASE="$PEERS_DIR/postgres"
-}
 
 as_pg() { if is_root; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
+# The data dir must be reachable by the postgres user: if the peers dir is not (e.g. a
+# checkout under /root), it goes to /tmp and <peers>/postgres is a symlink to it.
 start_postgres() {
   find_pg_bin
   check_ports_free postgres "$PG_PORT"
   local link="$PEERS_DIR/postgres"
   if [ -L "$link" ]; then rm -rf "$(readlink "$link")"; rm -f "$link"; else rm -rf "$link"; fi
-  PG_BASE="$link"
+  local PG_BASE="$link"
   mkdir -p "$PG_BASE"
   if is_root; then
     id postgres >/dev/null 2>&1 || die "no postgres user (run: $0 install)"
@@ -366,7 +381,7 @@ start_pebble() {
   local dir="$PEERS_DIR/pebble"
   check_ports_free pebble "$PEBBLE_PORT" "$PEBBLE_MGMT_PORT"
   rm -rf "$dir"; mkdir -p "$dir"
-  make_ca "$dir" && make_leaf "$dir" "$dir" || die "openssl failed for pebble certs"
+  if ! { make_ca "$dir" && make_leaf "$dir" "$dir"; }; then die "openssl failed for pebble certs"; fi
   cat >"$dir/pebble-config.json" <<EOF
 {
   "pebble": {
@@ -485,7 +500,7 @@ write_env() {
     echo "OPSCTL_PEERS_DIR=$PEERS_DIR"
     if svc_up moto; then
       echo "MOTO_URL=http://127.0.0.1:$MOTO_PORT"
-      [ -f "$PEERS_DIR/moto/faketime" ] && echo "MOTO_FAKETIME_FILE=$PEERS_DIR/moto/faketime"
+      [ -f "$PEERS_DIR/moto/faketime" ] && echo "MOTO_CLOCK_FILE=$PEERS_DIR/moto/faketime"
     fi
     svc_up moto-auth && echo "MOTO_AUTH_URL=http://127.0.0.1:$MOTO_AUTH_PORT"
     if svc_up postgres; then
@@ -604,6 +619,8 @@ cmd_stop() {
   local i
   for ((i = ${#services[@]} - 1; i >= 0; i--)); do stop_one "${services[$i]}"; done
   write_env
+  # nothing left up: remove the env file so tests report "not running"
+  grep -q '_URL=' "$PEERS_DIR/env" || rm -f "$PEERS_DIR/env"
 }
 
 cmd_status() {

@@ -1,4 +1,4 @@
-import { awsErrorInfo } from "./errors.ts";
+import { awsErrorInfo, DENIED_CODES } from "./errors.ts";
 import { type AwsClientOptions, clientConfig, logAttempts } from "./options.ts";
 
 export interface Volume {
@@ -51,7 +51,7 @@ export async function createEc2(opts: AwsClientOptions): Promise<Ec2Port> {
     } catch (e) {
       const info = awsErrorInfo(e);
       if (info.code === "DryRunOperation") return { ok: true };
-      if (info.class === "remote" || (info.class === "auth" && info.code !== "UnauthorizedOperation")) throw e;
+      if (info.class === "remote" || (info.class === "auth" && !DENIED_CODES.has(info.code))) throw e;
       return { ok: false, code: info.code, message: info.message };
     }
   };

@@ -29,6 +29,9 @@ const NETWORK_CODES = new Set([
   "RequestTimeout",
 ]);
 
+/** Authenticated, but not allowed: a permission problem, not a credential problem. */
+export const DENIED_CODES = new Set(["UnauthorizedOperation", "AccessDenied", "AccessDeniedException"]);
+
 export interface AwsErrorInfo {
   code: string;
   message: string;
@@ -42,7 +45,7 @@ export function awsErrorInfo(e: unknown): AwsErrorInfo {
   const code = err.Code ?? (err.name && err.name !== "Error" && err.name !== "TypeError" ? err.name : undefined) ?? err.code ?? err.cause?.code ?? "Error";
   const message = String(err.message ?? e);
   if (AUTH_CODES.has(code) || (!status && /credential/i.test(message))) return { code, message, status, class: "auth" };
-  if (code === "UnauthorizedOperation" || code === "AccessDenied" || code === "AccessDeniedException") return { code, message, status, class: "auth" };
+  if (DENIED_CODES.has(code)) return { code, message, status, class: "auth" };
   if (THROTTLE_CODES.has(code) || NETWORK_CODES.has(code) || NETWORK_CODES.has(err.code ?? "") || !status || status >= 500) {
     return { code, message, status, class: "remote" };
   }
@@ -54,7 +57,7 @@ export function remoteFailure(service: string, endpoint: string | undefined, e: 
   const info = awsErrorInfo(e);
   const where = endpoint ? ` at ${endpoint}` : "";
   const what =
-    info.class === "auth" && info.code !== "UnauthorizedOperation"
+    info.class === "auth" && !DENIED_CODES.has(info.code)
       ? `${service} rejected the credentials (${info.code})`
       : info.status
         ? `${service}${where} answered ${info.status} ${info.code}: ${firstLine(info.message)}`

@@ -20,6 +20,7 @@
 #
 # Tunables (environment):
 #   OPSCTL_PEERS_DIR                 state dir (default <repo>/.peers)
+#   OPSCTL_PEERS_PORT_OFFSET         added to every port (default 0)
 #   OPSCTL_PEERS_PYTHON              python with moto installed (default python3)
 #   OPSCTL_PEERS_TIMEOUT             readiness timeout per service, seconds (default 60)
 #   OPSCTL_PEBBLE_VALIDITY_SECONDS   Pebble certificateValidityPeriod (default 7776000 = 90 d)
@@ -32,18 +33,20 @@ PEERS_DIR="${OPSCTL_PEERS_DIR:-$ROOT/.peers}"
 TIMEOUT="${OPSCTL_PEERS_TIMEOUT:-60}"
 ALL_SERVICES=(moto moto-auth postgres pdns pebble nginx etcd)
 
-MOTO_PORT=45100
-MOTO_AUTH_PORT=45101
-PG_PORT=45110
-PDNS_API_PORT=45120
-PDNS_DNS_PORT=45121
-PEBBLE_PORT=45130
-PEBBLE_MGMT_PORT=45131
-PEBBLE_HTTP01_PORT=45132
-PEBBLE_TLSALPN_PORT=45133
-NGINX_PORT=45140
-ETCD_PORT=45150
-ETCD_PEER_PORT=45151
+# OPSCTL_PEERS_PORT_OFFSET shifts every port, so two checkouts can run their peers side by side.
+OFF="${OPSCTL_PEERS_PORT_OFFSET:-0}"
+MOTO_PORT=$((45100 + OFF))
+MOTO_AUTH_PORT=$((45101 + OFF))
+PG_PORT=$((45110 + OFF))
+PDNS_API_PORT=$((45120 + OFF))
+PDNS_DNS_PORT=$((45121 + OFF))
+PEBBLE_PORT=$((45130 + OFF))
+PEBBLE_MGMT_PORT=$((45131 + OFF))
+PEBBLE_HTTP01_PORT=$((45132 + OFF))
+PEBBLE_TLSALPN_PORT=$((45133 + OFF))
+NGINX_PORT=$((45140 + OFF))
+ETCD_PORT=$((45150 + OFF))
+ETCD_PEER_PORT=$((45151 + OFF))
 
 PG_PASSWORD="opsctl-test-pw"
 PDNS_KEY="pdns-test-key"

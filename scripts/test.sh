@@ -20,7 +20,7 @@ bun scripts/build.ts --host
 
 log=.tmp/test.log
 set +e
-bun test "$@" 2>&1 | tee "$log"
+bun test --timeout 60000 "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
 bash scripts/test-summary.sh "$log" || rc=1

@@ -6,7 +6,7 @@ import { OpsError, usageError } from "./errors.ts";
 import { execute, exitForResult } from "./executor.ts";
 import type { ExitName } from "./exit-codes.ts";
 import { openLocks } from "./lock/open.ts";
-import { scopeKey } from "./lock/types.ts";
+import { guardStore, type LockBackend, scopeKey } from "./lock/types.ts";
 import type { Plan } from "./plan.ts";
 import type { ExecutionResult } from "./report.ts";
 
@@ -23,10 +23,39 @@ export function refuseUnconfirmed(ctx: Pick<RunContext, "config" | "deps" | "fla
 }
 
 /**
- * The mutation boundary, shared by `<command>` and `opsctl apply FILE`: confirm, take
- * the scope's lock, execute exactly the plan's actions, release, append the audit record.
+ * Holds the scope's lock around an apply: taken before planning (or before a saved
+ * plan is re-checked) so the plan that runs is the one made under the lock, released
+ * however the apply ends. Dry runs never come here.
  */
-export async function applyPlan(cmd: PlannableCommand, ctx: RunContext, plan: Plan): Promise<{ result: ExecutionResult; exit: ExitName }> {
+export async function withScopeLock<T>(cmd: PlannableCommand, ctx: RunContext, planDigest: string, fn: (locks: LockBackend) => Promise<T>): Promise<T> {
+  const locks = await openLocks(ctx);
+  try {
+    const holder = {
+      id: scopeKey(cmd.name, ctx.scope),
+      pid: process.pid,
+      host: hostname(),
+      user: currentUser(ctx.deps.env),
+      since: ctx.deps.now().toISOString(),
+      command: cmd.name,
+      planDigest,
+    };
+    const lease = await guardStore(locks.name, `take lock ${holder.id}`, () => locks.acquire(holder, parseDuration(ctx.config.lock.timeout) ?? 0));
+    ctx.log.debug(`lock ${holder.id} taken (${locks.name})`);
+    try {
+      return await fn(locks);
+    } finally {
+      await lease.release().catch((e) => ctx.log.warn(`could not release lock ${holder.id}: ${(e as Error).message}`));
+    }
+  } finally {
+    await locks.close().catch(() => {});
+  }
+}
+
+/**
+ * The mutation boundary, shared by `<command>` and `opsctl apply FILE`: confirm on a
+ * terminal if needed, execute exactly the plan's actions, append the audit record.
+ */
+export async function applyPlan(cmd: PlannableCommand, ctx: RunContext, plan: Plan, locks: LockBackend): Promise<{ result: ExecutionResult; exit: ExitName }> {
   const env = plan.scope.environment;
   if (ctx.config.protectedEnvironments.includes(env) && ctx.flags.yes !== true && plan.actions.length) {
     const answer = await ctx.deps.prompt(
@@ -34,32 +63,10 @@ export async function applyPlan(cmd: PlannableCommand, ctx: RunContext, plan: Pl
     );
     if (answer?.trim() !== env) throw new OpsError("usage", [{ message: `confirmation did not match '${env}'; nothing was changed` }]);
   }
-  const locks = await openLocks(ctx);
-  const holder = {
-    id: scopeKey(cmd.name, plan.scope),
-    pid: process.pid,
-    host: hostname(),
-    user: currentUser(ctx.deps.env),
-    since: ctx.deps.now().toISOString(),
-    command: cmd.name,
-    planDigest: plan.digest,
-  };
-  let result: ExecutionResult;
-  try {
-    const timeoutMs = parseDuration(ctx.config.lock.timeout) ?? 0;
-    const lease = await locks.acquire(holder, timeoutMs);
-    ctx.log.debug(`lock ${holder.id} taken (${locks.name})`);
-    try {
-      result = await execute(plan, cmd, ctx);
-    } finally {
-      await lease.release().catch((e) => ctx.log.warn(`could not release lock ${holder.id}: ${(e as Error).message}`));
-    }
-    const exit = exitForResult(result);
-    await appendAudit(ctx, locks, { plan, result, exit });
-    return { result, exit };
-  } finally {
-    await locks.close().catch(() => {});
-  }
+  const result = await execute(plan, cmd, ctx);
+  const exit = exitForResult(result);
+  await appendAudit(ctx, locks, { plan, result, exit });
+  return { result, exit };
 }
 
 export function currentUser(env: Record<string, string | undefined>): string {

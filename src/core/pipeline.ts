@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Redactor } from "../config/redact.ts";
-import { applyPlan, refuseUnconfirmed } from "./apply.ts";
+import { applyPlan, refuseUnconfirmed, withScopeLock } from "./apply.ts";
 import { appendAudit } from "./audit.ts";
 import type { Flags, PlannableCommand, RunContext } from "./command.ts";
 import { createContext, loadConfigFor } from "./context.ts";
@@ -60,16 +60,20 @@ export async function runPlannable(cmd: PlannableCommand, inv: PlannableInvocati
     const ctx = await createContext(deps, flags, resolved, scope);
     state.ctx = ctx;
 
-    ctx.log.debug(`planning ${cmd.name} in ${describeScope(scope)}`);
-    state.plan = await buildPlan(cmd, ctx);
-    const failed = failedChecks(state.plan);
-    if (failed.length) throw validationError(failed, "Nothing was changed.");
-
+    const plan = async () => {
+      ctx.log.debug(`planning ${cmd.name} in ${describeScope(scope)}`);
+      state.plan = await buildPlan(cmd, ctx);
+      const failed = failedChecks(state.plan);
+      if (failed.length) throw validationError(failed, "Nothing was changed.");
+      return state.plan;
+    };
     if (dryRun) {
-      if (typeof flags.out === "string") writePlanFile(resolve(deps.cwd, flags.out), state.plan, deps.redactor);
-      return report(state.plan.actions.length ? "changes" : "ok");
+      const planned = await plan();
+      if (typeof flags.out === "string") writePlanFile(resolve(deps.cwd, flags.out), planned, deps.redactor);
+      return report(planned.actions.length ? "changes" : "ok");
     }
-    const applied = await applyPlan(cmd, ctx, state.plan);
+    // Apply plans under the scope's lock, so what runs was decided with nobody else changing it.
+    const applied = await withScopeLock(cmd, ctx, "(planning under lock)", async (locks) => applyPlan(cmd, ctx, await plan(), locks));
     state.result = applied.result;
     return report(applied.exit, { view: "result" });
   } catch (e) {

@@ -23,6 +23,9 @@ export class FaultProxy {
   private server?: ReturnType<typeof Bun.serve>;
   private counts = new Map<Rule, number>();
   rules: Rule[] = [];
+  /** Runs before a request is forwarded: lets a test change the world mid-apply. "drop" = never forward it. */
+  beforeForward?: (operation: string, body: string, dryRun: boolean) => Promise<"drop" | undefined> | "drop" | undefined;
+  private inflight = 0;
 
   constructor(private readonly target: string) {}
 
@@ -39,12 +42,26 @@ export class FaultProxy {
     this.server?.stop(true);
   }
 
+  /** Resolves once every request the proxy accepted has reached the upstream (even if its client died). */
+  async drained(): Promise<void> {
+    while (this.inflight > 0) await Bun.sleep(20);
+  }
+
   /** How many real (not DryRun) calls of an operation went through the proxy. */
   calls(operation: string, dryRun = false): number {
     return this.seen.filter((s) => s.operation === operation && s.dryRun === dryRun).length;
   }
 
   private async handle(req: Request): Promise<Response> {
+    this.inflight++;
+    try {
+      return await this.forward(req);
+    } finally {
+      this.inflight--;
+    }
+  }
+
+  private async forward(req: Request): Promise<Response> {
     const body = req.method === "GET" || req.method === "HEAD" ? "" : await req.text();
     const url = new URL(req.url);
     const operation =
@@ -65,6 +82,7 @@ export class FaultProxy {
       }
       await Bun.sleep(f.ms);
     }
+    if ((await this.beforeForward?.(operation, body, isDryRun)) === "drop") throw new Error("dropped by the fault proxy");
     const headers = new Headers(req.headers);
     headers.delete("host");
     const upstream = await fetch(`${this.target}${url.pathname}${url.search}`, { method: req.method, headers, body: body || undefined });

@@ -1,5 +1,5 @@
 import { OUTPUT_FLAGS } from "../../cli/flags.ts";
-import { applyPlan, refuseUnconfirmed } from "../../core/apply.ts";
+import { applyPlan, refuseUnconfirmed, withScopeLock } from "../../core/apply.ts";
 import { appendAudit } from "../../core/audit.ts";
 import type { InfoCommand, PlannableCommand, RunContext } from "../../core/command.ts";
 import { createContext, loadConfigFor } from "../../core/context.ts";
@@ -68,22 +68,10 @@ export const apply: InfoCommand = {
       if (resolved.digest !== saved.configDigest)
         ctx.log.warn(`configuration changed since ${file} was made (digest ${saved.configDigest.slice(0, 19)} → ${resolved.digest.slice(0, 19)})`);
 
-      // Every precondition must still hold before the first mutation; then the control plane validates again.
-      const drifted: Problem[] = [];
-      const present: Plan["actions"] = [];
-      for (const a of saved.actions) {
-        const live = await cmd.live(a, ctx);
-        const unmet = live ? unmetPreconditions(a.preconditions, live) : a.operation === "delete" ? [] : ["the resource no longer exists"];
-        if (unmet.length) drifted.push({ message: `${a.id}: ${unmet.join("; ")}`, resource: a.resource.id });
-        // A resource a finished delete already removed needs no dry-run validation.
-        if (live) present.push(a);
-      }
-      if (drifted.length) throw validationError(drifted, "The plan is stale: nothing was changed. Make a new plan.");
-      const revalidated = await validatePlan(cmd, ctx, { ...saved, actions: present });
-      const failed = failedChecks(revalidated);
-      if (failed.length) throw validationError(failed, "Nothing was changed.");
-
-      const applied = await applyPlan(cmd, ctx, saved);
+      const applied = await withScopeLock(cmd, ctx, saved.digest, async (locks) => {
+        await recheck(cmd, ctx, saved, file);
+        return applyPlan(cmd, ctx, saved, locks);
+      });
       state.result = applied.result;
       return report(applied.exit);
     } catch (e) {
@@ -94,3 +82,20 @@ export const apply: InfoCommand = {
     }
   },
 };
+
+/** Under the lock: every precondition must still hold before the first mutation, then the control plane validates again. */
+async function recheck(cmd: PlannableCommand, ctx: RunContext, saved: Plan, file: string): Promise<void> {
+  const drifted: Problem[] = [];
+  const present: Plan["actions"] = [];
+  for (const a of saved.actions) {
+    const live = await cmd.live(a, ctx);
+    const unmet = live ? unmetPreconditions(a.preconditions, live) : a.operation === "delete" ? [] : ["the resource no longer exists"];
+    if (unmet.length) drifted.push({ message: `${a.id}: ${unmet.join("; ")}`, resource: a.resource.id });
+    // A resource a finished delete already removed needs no dry-run validation.
+    if (live) present.push(a);
+  }
+  if (drifted.length) throw validationError(drifted, "The plan is stale: nothing was changed. Make a new plan.");
+  const revalidated = await validatePlan(cmd, ctx, { ...saved, actions: present });
+  const failed = failedChecks(revalidated);
+  if (failed.length) throw validationError(failed, `${file}: nothing was changed.`);
+}

@@ -4,7 +4,7 @@ import type { GroupCommand, InfoCommand, InfoInvocation } from "../../core/comma
 import { createContext } from "../../core/context.ts";
 import { isOpsError, OpsError, usageError } from "../../core/errors.ts";
 import { openLocks } from "../../core/lock/open.ts";
-import type { LockBackend } from "../../core/lock/types.ts";
+import { guardStore, type LockBackend } from "../../core/lock/types.ts";
 import { problemsToErrors, type Report } from "../../core/report.ts";
 
 const ENV_FLAG = { name: "environment", kind: "string" as const, valueName: "NAME", description: "Use environments.<NAME> lock settings" };
@@ -42,7 +42,7 @@ const list: InfoCommand = {
   flags: [ENV_FLAG, ...CONFIG_FLAGS, ...OUTPUT_FLAGS],
   async run(inv) {
     try {
-      const data = await withLocks(inv, async (locks) => ({ backend: locks.name, locks: await locks.list() }));
+      const data = await withLocks(inv, async (locks) => ({ backend: locks.name, locks: await guardStore(locks.name, "list locks", () => locks.list()) }));
       return { command: "lock list", mode: "info", scope: null, plan: null, result: data, exit: "ok", errors: [], view: "lock-list" };
     } catch (e) {
       return failure("lock list", e);
@@ -60,7 +60,7 @@ const release: InfoCommand = {
     try {
       if (inv.flags.force !== true) throw usageError([{ message: "lock release needs --force", source: { kind: "flag", name: "--force" } }]);
       const id = inv.positionals[0] as string;
-      const removed = await withLocks(inv, (locks) => locks.forceRelease(id));
+      const removed = await withLocks(inv, (locks) => guardStore(locks.name, `release ${id}`, () => locks.forceRelease(id)));
       if (!removed) throw new OpsError("validation", [{ message: `no lock with id ${id}` }]);
       return { command: "lock release", mode: "info", scope: null, plan: null, result: { released: id }, exit: "ok", errors: [], view: "lock-release" };
     } catch (e) {

@@ -1,3 +1,4 @@
+import { OpsError } from "../errors.ts";
 import type { Scope } from "../plan.ts";
 
 /** Who holds a lock: enough for an operator to find and ask them (or release it). */
@@ -37,6 +38,22 @@ export function scopeKey(command: string, scope: Scope): string {
 
 export function heldMessage(h: LockHolder, backend: string): string {
   return `lock ${h.id} is held by pid ${h.pid} on ${h.host} (user ${h.user}, ${h.command}, plan ${h.planDigest.slice(0, 19)}) since ${h.since} [${backend}]; wait with --lock-timeout, or if that run is dead: opsctl lock release --force ${h.id}`;
+}
+
+/** A lock store that answers with an error (missing bucket, dropped connection) is a remote failure: exit 4. */
+export async function guardStore<T>(backend: string, what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof OpsError) throw e;
+    const err = e as { name?: string; code?: string; message?: string };
+    const code = err.code ?? (err.name && err.name !== "Error" ? err.name : undefined);
+    throw new OpsError(
+      "remote",
+      [{ message: `the ${backend} lock store failed to ${what}: ${code ? `${code}: ` : ""}${(err.message ?? String(e)).split("\n")[0]}` }],
+      { cause: e },
+    );
+  }
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

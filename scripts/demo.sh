@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end on this machine: build the standalone binary, start a real
 # EC2 emulator (moto), seed volumes, then run opsctl cleanup-volumes the way an operator
-# would: show-config, dry run (exit 10), apply (exit 0), dry run again (exit 0).
+# would: show-config, dry run saved to a plan (exit 10), apply that plan (exit 0), dry run
+# again (exit 0), history.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -16,11 +17,12 @@ if ! bash scripts/peers.sh status moto >/dev/null 2>&1; then
 fi
 cleanup() { if [ "$started" = 1 ]; then bash scripts/peers.sh stop moto || true; fi; }
 trap cleanup EXIT
-set -a
-# shellcheck disable=SC1091
-. "${OPSCTL_PEERS_DIR:-.peers}/env"
-set +a
-bun scripts/demo-seed.ts
+# Only the two values the demo needs: opsctl treats every OPSCTL_* variable as config.
+peers_env="${OPSCTL_PEERS_DIR:-.peers}/env"
+MOTO_URL="$(sed -n 's/^MOTO_URL=//p' "$peers_env")"
+MOTO_CLOCK_FILE="$(sed -n 's/^MOTO_CLOCK_FILE=//p' "$peers_env")"
+MOTO_URL="$MOTO_URL" MOTO_CLOCK_FILE="$MOTO_CLOCK_FILE" bun scripts/demo-seed.ts
+unset OPSCTL_PEERS_DIR OPSCTL_PEERS_PORT_OFFSET
 
 work="$(mktemp -d)"
 mkdir -p "$work/.git"
@@ -32,6 +34,8 @@ guardrails:
   maxDeletions: 10
 YAML
 export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_EC2_METADATA_DISABLED=true
+# Locks and the audit log of this demo stay in its own folder.
+export XDG_STATE_HOME="$work/state"
 cd "$work"
 run() {
   echo
@@ -44,5 +48,6 @@ run() {
 }
 run cleanup-volumes --environment staging --show-config
 run cleanup-volumes --environment staging --dry-run --out plan.json
-run cleanup-volumes --environment staging
+run apply plan.json
 run cleanup-volumes --environment staging --dry-run
+run history

@@ -1,6 +1,9 @@
 import { hostname, userInfo } from "node:os";
+import { createStyle } from "../views/style.ts";
+import { renderPlan } from "../views/text/plan.ts";
 import { appendAudit } from "./audit.ts";
 import type { PlannableCommand, RunContext } from "./command.ts";
+import { useColor } from "./context.ts";
 import { parseDuration } from "./duration.ts";
 import { OpsError, usageError } from "./errors.ts";
 import { execute, exitForResult } from "./executor.ts";
@@ -58,6 +61,9 @@ export async function withScopeLock<T>(cmd: PlannableCommand, ctx: RunContext, p
 export async function applyPlan(cmd: PlannableCommand, ctx: RunContext, plan: Plan, locks: LockBackend): Promise<{ result: ExecutionResult; exit: ExitName }> {
   const env = plan.scope.environment;
   if (ctx.config.protectedEnvironments.includes(env) && ctx.flags.yes !== true && plan.actions.length) {
+    // A person confirms what they have seen: the plan goes to the terminal first (stdout keeps the final result).
+    const preview = { command: cmd.name, mode: "apply" as const, scope: plan.scope, plan, result: null, exit: "ok" as const, errors: [], view: "plan" };
+    ctx.deps.stderr.write(`${renderPlan(preview, createStyle(useColor(ctx.deps, ctx.flags), { cwd: ctx.deps.cwd, home: ctx.deps.env.HOME }))}\n\n`);
     const answer = await ctx.deps.prompt(
       `About to apply ${plan.actions.length} action(s) to protected environment '${env}'. Type the environment name to continue: `,
     );

@@ -59,7 +59,8 @@ export interface PlannableCommand {
    * applied; undefined when the resource no longer exists.
    */
   live(action: Action, ctx: RunContext): Promise<LiveState | undefined>;
-  apply: Partial<Record<Operation, (action: Action, ctx: RunContext) => Promise<ApplyOutcome>>>;
+  /** One handler per operation; it gets the plan too, e.g. to tag what it creates with the plan digest. */
+  apply: Partial<Record<Operation, (action: Action, ctx: RunContext, plan: Plan) => Promise<ApplyOutcome>>>;
 }
 
 export interface InfoInvocation {

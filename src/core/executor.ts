@@ -34,7 +34,7 @@ export async function execute(plan: Plan, cmd: PlannableCommand, ctx: RunContext
       if (unmet.length) return { ...base, status: "skipped", detail: `drifted: ${unmet.join("; ")}`, durationMs: elapsed() };
       const handler = cmd.apply[action.operation];
       if (!handler) throw new Error(`${cmd.name} has no handler for operation ${action.operation}`);
-      const outcome = await handler(action, ctx);
+      const outcome = await handler(action, ctx, plan);
       return {
         ...base,
         status: outcome.status,

@@ -149,6 +149,45 @@ describe("crash and interrupt", () => {
     }));
 });
 
+describe("timeouts and a second signal", () => {
+  test("a call slower than aws.requestTimeout fails as remote: nothing applied → 4", () =>
+    withProxy(async (proxy) => {
+      proxy.rules = [{ operation: "DescribeVolumes", fault: { kind: "delay", ms: 3000 } }];
+      const { dir, env } = workspace(proxy.url);
+      const started = Date.now();
+      const r = await runBin(["cleanup-volumes", "--environment", "staging", "--format", "json"], {
+        cwd: dir,
+        env: { ...env, OPSCTL_AWS__REQUEST_TIMEOUT: "1s", OPSCTL_AWS__MAX_ATTEMPTS: "1" },
+      });
+      expect(r.code).toBe(4);
+      expect(r.json.errors[0].message).toContain("cannot reach EC2 at");
+      expect(Date.now() - started).toBeLessThan(2900);
+      await proxy.drained();
+      expect(await moto.volumeIds()).toEqual(vols);
+    }));
+
+  test("a second SIGINT exits at once, without waiting for in-flight calls", () =>
+    withProxy(async (proxy) => {
+      proxy.rules = [{ operation: "DeleteVolume", fault: { kind: "delay", ms: 5000 } }];
+      const { dir, env } = workspace(proxy.url);
+      let signalled = 0;
+      const r = await runBin(["cleanup-volumes", "--environment", "staging", "--concurrency", "1"], {
+        cwd: dir,
+        env,
+        during: async (proc) => {
+          while (proxy.calls("DeleteVolume") < 1) await Bun.sleep(10);
+          proc.kill("SIGINT");
+          await Bun.sleep(200);
+          signalled = Date.now();
+          proc.kill("SIGINT");
+        },
+      });
+      expect(r.code).toBe(130);
+      expect(Date.now() - signalled).toBeLessThan(2000);
+      expect(r.stderr).toContain("SIGINT received: finishing in-flight calls, starting nothing new (again to exit now)");
+    }));
+});
+
 describe("drift", () => {
   test("a volume attached between plan and apply is skipped as drifted, the others are deleted", () =>
     withProxy(async (proxy) => {

@@ -102,6 +102,7 @@ describe("cleanup-volumes against moto", () => {
     expect(r.code).toBe(0);
     const snaps = (await moto.snapshots()).filter((s) => s.tags["opsctl:purpose"] === "pre-delete");
     expect(snaps.map((s) => s.tags["opsctl:source-volume"]).sort()).toEqual([ids.old, ids.older].sort());
+    for (const s of snaps) expect(s.tags["opsctl:plan-digest"]).toBe(r.json.plan.digest);
     const outputs = r.json.result.actions.map((a: { outputs: { snapshotId: string } }) => a.outputs.snapshotId).sort();
     expect(outputs).toEqual(snaps.map((s) => s.id).sort());
     expect(await moto.volumeIds()).toEqual(without("old", "older"));

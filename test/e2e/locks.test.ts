@@ -62,6 +62,15 @@ for (const [backend, lockConfig] of Object.entries(BACKENDS)) {
         expect(dry?.code).toBe(10);
         expect(await moto.volumeIds()).toEqual([]);
         expect(proxy.calls("DeleteVolume")).toBe(3);
+        if (backend === "postgres") {
+          // A shared backend keeps a copy of every audit record next to its locks.
+          const { default: postgres } = await import("postgres");
+          const sql = postgres(pgUrl, { max: 1, onnotice: () => {} });
+          const rows = await sql<{ record: { planDigest: string; exit: { code: number } } }[]>`select record from opsctl_audit order by seq desc limit 1`;
+          await sql.end();
+          expect(rows[0]?.record.planDigest).toBe(first.json.plan.digest);
+          expect(rows[0]?.record.exit.code).toBe(0);
+        }
       } finally {
         proxy.stop();
       }

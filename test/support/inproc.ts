@@ -11,6 +11,7 @@ export interface InProcOptions {
   providers?: Partial<ProviderFactory>;
   now?: Date;
   stdinIsTTY?: boolean;
+  stderrIsTTY?: boolean;
   answer?: string;
   signal?: AbortSignal;
 }
@@ -39,10 +40,13 @@ export async function runInProcess(argv: string[], o: InProcOptions): Promise<{ 
       write: (t) => {
         stderr += t;
       },
-      isTTY: false,
+      isTTY: o.stderrIsTTY ?? false,
     },
     stdinIsTTY: o.stdinIsTTY ?? false,
-    prompt: async () => o.answer,
+    prompt: async (q) => {
+      stderr += q;
+      return o.answer;
+    },
     signal: o.signal ?? new AbortController().signal,
     providers: { ec2: missing, sts: missing, ...o.providers } as ProviderFactory,
     build: { version: "0.1.0", commit: "test", target: "source" },

@@ -1,5 +1,5 @@
 import type { ApplyOutcome, RunContext } from "../../core/command.ts";
-import type { Action } from "../../core/plan.ts";
+import type { Action, Plan } from "../../core/plan.ts";
 import type { Ec2Port } from "../../providers/aws/ec2.ts";
 import { awsErrorInfo } from "../../providers/aws/errors.ts";
 
@@ -11,12 +11,12 @@ const SNAPSHOT_WAIT_SECONDS = 1800;
  * interrupted run) already made of this volume, and only then creates one.
  */
 export function deleteVolumeHandler(client: (ctx: RunContext) => Promise<Ec2Port>) {
-  return async (action: Action, ctx: RunContext): Promise<ApplyOutcome> => {
+  return async (action: Action, ctx: RunContext, plan: Plan): Promise<ApplyOutcome> => {
     const ec2 = await client(ctx);
     const volumeId = action.resource.id;
     const outputs: Record<string, string> = {};
     if (action.steps?.some((s) => s.operation === "CreateSnapshot")) {
-      const snapshotId = await snapshotOnce(ec2, ctx, volumeId);
+      const snapshotId = await snapshotOnce(ec2, ctx, volumeId, plan.digest);
       ctx.log.debug(`waiting for ${snapshotId} of ${volumeId} to complete`);
       await ec2.waitSnapshotCompleted(snapshotId, SNAPSHOT_WAIT_SECONDS);
       outputs.snapshotId = snapshotId;
@@ -26,7 +26,7 @@ export function deleteVolumeHandler(client: (ctx: RunContext) => Promise<Ec2Port
   };
 }
 
-async function snapshotOnce(ec2: Ec2Port, ctx: RunContext, volumeId: string): Promise<string> {
+async function snapshotOnce(ec2: Ec2Port, ctx: RunContext, volumeId: string, planDigest: string): Promise<string> {
   const marker = { "opsctl:source-volume": volumeId, "opsctl:purpose": "pre-delete" };
   const attempts = Math.max(1, ctx.config.aws.maxAttempts);
   for (let attempt = 1; ; attempt++) {
@@ -36,6 +36,7 @@ async function snapshotOnce(ec2: Ec2Port, ctx: RunContext, volumeId: string): Pr
       return await ec2.createSnapshot(volumeId, `opsctl cleanup-volumes: ${volumeId} before delete`, {
         ...marker,
         "opsctl:environment": ctx.scope.environment,
+        "opsctl:plan-digest": planDigest,
       });
     } catch (e) {
       if (attempt >= attempts || awsErrorInfo(e).class !== "remote") throw e;

@@ -27,27 +27,38 @@ export function clientConfig(o: AwsClientOptions) {
 type AnyClient = { middlewareStack: { add: (mw: any, opts: any) => void } };
 
 /**
- * Makes the SDK's own retries visible: runs inside the retry middleware, so it sees
- * each attempt. The retry policy itself (backoff with jitter, throttling, 5xx) stays the SDK's.
+ * Runs inside the SDK's retry middleware, so it sees each attempt: bounds it with the
+ * per-call timeout (the SDK's own requestTimeout is not honoured by every runtime's
+ * HTTP client) and makes retries visible in --verbose. The retry policy itself
+ * (backoff with jitter on throttling, 5xx and timeouts) stays the SDK's.
  */
-export function logAttempts(client: AnyClient, service: string, log: ((m: string) => void) | undefined): void {
-  if (!log) return;
+export function instrument(client: AnyClient, service: string, o: Pick<AwsClientOptions, "log" | "requestTimeoutMs">): void {
+  const log = o.log ?? (() => {});
   client.middlewareStack.add(
     // biome-ignore lint/suspicious/noExplicitAny: see AnyClient
     (next: (a: any) => Promise<any>, context: { commandName?: string; __opsctlAttempt?: number }) => async (args: unknown) => {
       const attempt = (context.__opsctlAttempt ?? 0) + 1;
       context.__opsctlAttempt = attempt;
       const op = `${service} ${(context.commandName ?? "").replace(/Command$/, "")}`;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(Object.assign(new Error(`no answer within ${o.requestTimeoutMs} ms`), { name: "TimeoutError", code: "ETIMEDOUT" })),
+          o.requestTimeoutMs,
+        );
+      });
       try {
-        const out = await next(args);
+        const out = await Promise.race([next(args), timeout]);
         if (attempt > 1) log(`${op}: succeeded on attempt ${attempt}`);
         return out;
       } catch (e) {
         const err = e as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
         log(`${op}: attempt ${attempt} failed (${err.$metadata?.httpStatusCode ?? "no response"} ${err.name ?? err.code ?? "error"})`);
         throw e;
+      } finally {
+        clearTimeout(timer);
       }
     },
-    { step: "finalizeRequest", priority: "low", name: "opsctlAttemptLog" },
+    { step: "finalizeRequest", priority: "low", name: "opsctlAttempt" },
   );
 }

@@ -99,6 +99,25 @@ describe("retries and failures", () => {
     }));
 });
 
+describe("calls that are not idempotent", () => {
+  test("CreateSnapshot takes effect but its answer is lost: opsctl re-reads state instead of making a second snapshot", () =>
+    withProxy(async (proxy) => {
+      proxy.rules = [{ operation: "CreateSnapshot", times: 1, fault: { kind: "lose-response", status: 503, code: "ServiceUnavailable" } }];
+      const { dir, env } = workspace(proxy.url);
+      const r = await runBin(["cleanup-volumes", "--environment", "staging", "--snapshot-first", "--concurrency", "1", "--verbose", "--format", "json"], {
+        cwd: dir,
+        env,
+      });
+      expect(r.code).toBe(0);
+      const snaps = (await moto.snapshots()).filter((s) => s.tags["opsctl:purpose"] === "pre-delete");
+      expect(snaps.map((s) => s.tags["opsctl:source-volume"]).sort()).toEqual(vols);
+      // One CreateSnapshot per volume: the lost one was not sent again.
+      expect(proxy.calls("CreateSnapshot")).toBe(vols.length);
+      expect(r.stderr).toContain("re-reading state before try 2");
+      expect(await moto.volumeIds()).toEqual([]);
+    }));
+});
+
 describe("crash and interrupt", () => {
   test("SIGKILL mid-apply, then a re-run: every candidate deleted exactly once, nothing else touched", () =>
     withProxy(async (proxy) => {

@@ -1,9 +1,14 @@
 /**
  * A fault-injecting HTTP proxy between opsctl and moto (a real server): it forwards
- * every request, except that chosen AWS operations can be
- * delayed or answered with an error for chosen call counts. It records every operation it saw.
+ * every request, except that chosen AWS operations can be delayed, answered with an
+ * error, or performed with the answer lost, for chosen call counts. It records every
+ * operation it saw.
  */
-export type Fault = { kind: "error"; status: number; code: string; message?: string } | { kind: "delay"; ms: number };
+export type Fault =
+  | { kind: "error"; status: number; code: string; message?: string }
+  | { kind: "delay"; ms: number }
+  /** The call reaches the server and takes effect, but the client gets this error instead of the answer. */
+  | { kind: "lose-response"; status: number; code: string };
 
 export interface Rule {
   /** AWS operation name, e.g. DeleteVolume; matched against the query API's Action. */
@@ -76,13 +81,18 @@ export class FaultProxy {
     this.seen.push({ operation, body, dryRun: isDryRun, faulted: Boolean(rule && rule.fault.kind !== "delay") });
     if (rule) {
       const f = rule.fault;
-      if (f.kind === "error") {
-        const xml = `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${f.code}</Code><Message>${f.message ?? "injected by the fault proxy"}</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>`;
-        return new Response(xml, { status: f.status, headers: { "content-type": "text/xml" } });
+      if (f.kind === "error") return errorResponse(f.status, f.code, f.message ?? "injected by the fault proxy");
+      if (f.kind === "lose-response") {
+        await this.send(req, url, body);
+        return errorResponse(f.status, f.code, "the answer was lost (injected by the fault proxy)");
       }
       await Bun.sleep(f.ms);
     }
     if ((await this.beforeForward?.(operation, body, isDryRun)) === "drop") throw new Error("dropped by the fault proxy");
+    return this.send(req, url, body);
+  }
+
+  private async send(req: Request, url: URL, body: string): Promise<Response> {
     const headers = new Headers(req.headers);
     headers.delete("host");
     const upstream = await fetch(`${this.target}${url.pathname}${url.search}`, { method: req.method, headers, body: body || undefined });
@@ -94,4 +104,9 @@ export class FaultProxy {
     this.counts.set(r, n + 1);
     return n >= (r.after ?? 0) && (r.times === undefined || n < (r.after ?? 0) + r.times);
   }
+}
+
+function errorResponse(status: number, code: string, message: string): Response {
+  const xml = `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>`;
+  return new Response(xml, { status, headers: { "content-type": "text/xml" } });
 }

@@ -2,7 +2,7 @@ import type { Flags, OpsCommand } from "../core/command.ts";
 import type { Deps } from "../core/deps.ts";
 import { isOpsError, usageError } from "../core/errors.ts";
 import { exitCode } from "../core/exit-codes.ts";
-import { problemsToErrors, type Report } from "../core/report.ts";
+import { failureReport, problemsToErrors, type Report } from "../core/report.ts";
 import { closest } from "../core/suggest.ts";
 import { toEnvelope } from "../views/envelope.ts";
 import { createStyle } from "../views/style.ts";
@@ -50,32 +50,12 @@ export async function runCli(argv: string[], root: OpsCommand, rawDeps: Deps): P
       report = await cmd.run({ deps, flags, positionals: parsed.positionals, path });
     }
   } catch (e) {
+    const command = commandPath || "opsctl";
     if (isOpsError(e)) {
-      report = {
-        command: commandPath || "opsctl",
-        mode: "error",
-        scope: null,
-        plan: null,
-        result: null,
-        exit: e.exit,
-        errors: problemsToErrors(e.exit, e.problems),
-        view: "error",
-        hint: e.hint,
-      };
+      report = failureReport(command, e.exit, problemsToErrors(e.exit, e.problems), e.hint);
     } else {
-      const message = `internal error: ${(e as Error)?.message ?? String(e)}`;
       if (argv.includes("--verbose") && (e as Error)?.stack) deps.stderr.write(`${(e as Error).stack}\n`);
-      report = {
-        command: commandPath || "opsctl",
-        mode: "error",
-        scope: null,
-        plan: null,
-        result: null,
-        exit: "internal",
-        errors: [{ code: "internal", message }],
-        view: "error",
-        hint: BUG_HINT,
-      };
+      report = failureReport(command, "internal", [{ code: "internal", message: `internal error: ${(e as Error)?.message ?? String(e)}` }], BUG_HINT);
     }
   }
 

@@ -74,3 +74,13 @@ export function problemsToErrors(code: ExitName, problems: Problem[]): ErrorEntr
     ...(p.source ? { source: describeSource(p.source) } : {}),
   }));
 }
+
+/** What an informational command returns on success. */
+export function infoReport(command: string, result: unknown, view: string): Report {
+  return { command, mode: "info", scope: null, plan: null, result, exit: "ok", errors: [], view };
+}
+
+/** A failure before anything ran: the same envelope, with the problems as errors. */
+export function failureReport(command: string, exit: ExitName, errors: ErrorEntry[], hint?: string): Report {
+  return { command, mode: "error", scope: null, plan: null, result: null, exit, errors, view: "error", ...(hint ? { hint } : {}) };
+}

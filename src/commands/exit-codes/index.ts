@@ -1,6 +1,7 @@
 import { OUTPUT_FLAGS } from "../../cli/flags.ts";
 import type { InfoCommand } from "../../core/command.ts";
 import { EXIT_CODES } from "../../core/exit-codes.ts";
+import { infoReport } from "../../core/report.ts";
 
 export const exitCodes: InfoCommand = {
   kind: "info",
@@ -8,15 +9,6 @@ export const exitCodes: InfoCommand = {
   description: "Print the exit-code table (public API: never renumbered)",
   flags: OUTPUT_FLAGS,
   async run() {
-    return {
-      command: "exit-codes",
-      mode: "info",
-      scope: null,
-      plan: null,
-      result: { exitCodes: EXIT_CODES.map((r) => ({ ...r })) },
-      exit: "ok",
-      errors: [],
-      view: "exit-codes",
-    };
+    return infoReport("exit-codes", { exitCodes: EXIT_CODES.map((r) => ({ ...r })) }, "exit-codes");
   },
 };

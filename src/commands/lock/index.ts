@@ -1,25 +1,18 @@
 import { CONFIG_FLAGS, OUTPUT_FLAGS } from "../../cli/flags.ts";
-import { resolveConfig } from "../../config/resolve.ts";
 import type { GroupCommand, InfoCommand, InfoInvocation } from "../../core/command.ts";
 import { createContext } from "../../core/context.ts";
-import { isOpsError, OpsError, usageError } from "../../core/errors.ts";
+import { OpsError, usageError } from "../../core/errors.ts";
+import { loadInfoConfig } from "../../core/info-config.ts";
 import { openLocks } from "../../core/lock/open.ts";
 import { guardStore, type LockBackend } from "../../core/lock/types.ts";
-import { problemsToErrors, type Report } from "../../core/report.ts";
+import { infoReport } from "../../core/report.ts";
 
 const ENV_FLAG = { name: "environment", kind: "string" as const, valueName: "NAME", description: "Use environments.<NAME> lock settings" };
 
 /** Opens the configured backend the way an apply in that environment would. */
 async function withLocks<T>(inv: InfoInvocation, fn: (locks: LockBackend) => Promise<T>): Promise<T> {
   const environment = typeof inv.flags.environment === "string" ? inv.flags.environment : undefined;
-  const resolved = await resolveConfig({
-    cwd: inv.deps.cwd,
-    env: inv.deps.env,
-    configFile: typeof inv.flags.config === "string" ? inv.flags.config : undefined,
-    environment,
-    flags: [],
-    redactor: inv.deps.redactor,
-  });
+  const resolved = await loadInfoConfig(inv.deps, inv.flags, environment);
   const scope = { environment: environment ?? "-", region: resolved.config.region ?? "us-east-1" };
   const ctx = await createContext(inv.deps, inv.flags, resolved, scope);
   const locks = await openLocks(ctx);
@@ -30,23 +23,14 @@ async function withLocks<T>(inv: InfoInvocation, fn: (locks: LockBackend) => Pro
   }
 }
 
-function failure(command: string, e: unknown): Report {
-  if (!isOpsError(e)) throw e;
-  return { command, mode: "info", scope: null, plan: null, result: null, exit: e.exit, errors: problemsToErrors(e.exit, e.problems), view: "error" };
-}
-
 const list: InfoCommand = {
   kind: "info",
   name: "list",
   description: "List apply locks in the configured backend: holder, since when, and whether the holder is gone",
   flags: [ENV_FLAG, ...CONFIG_FLAGS, ...OUTPUT_FLAGS],
   async run(inv) {
-    try {
-      const data = await withLocks(inv, async (locks) => ({ backend: locks.name, locks: await guardStore(locks.name, "list locks", () => locks.list()) }));
-      return { command: "lock list", mode: "info", scope: null, plan: null, result: data, exit: "ok", errors: [], view: "lock-list" };
-    } catch (e) {
-      return failure("lock list", e);
-    }
+    const data = await withLocks(inv, async (locks) => ({ backend: locks.name, locks: await guardStore(locks.name, "list locks", () => locks.list()) }));
+    return infoReport("lock list", data, "lock-list");
   },
 };
 
@@ -57,15 +41,11 @@ const release: InfoCommand = {
   positionals: [{ name: "id", description: "lock id as shown by `opsctl lock list`", required: true }],
   flags: [{ name: "force", kind: "boolean", description: "Required: confirms the holder is really gone" }, ENV_FLAG, ...CONFIG_FLAGS, ...OUTPUT_FLAGS],
   async run(inv) {
-    try {
-      if (inv.flags.force !== true) throw usageError([{ message: "lock release needs --force", source: { kind: "flag", name: "--force" } }]);
-      const id = inv.positionals[0] as string;
-      const removed = await withLocks(inv, (locks) => guardStore(locks.name, `release ${id}`, () => locks.forceRelease(id)));
-      if (!removed) throw new OpsError("validation", [{ message: `no lock with id ${id}` }]);
-      return { command: "lock release", mode: "info", scope: null, plan: null, result: { released: id }, exit: "ok", errors: [], view: "lock-release" };
-    } catch (e) {
-      return failure("lock release", e);
-    }
+    if (inv.flags.force !== true) throw usageError([{ message: "lock release needs --force", source: { kind: "flag", name: "--force" } }]);
+    const id = inv.positionals[0] as string;
+    const removed = await withLocks(inv, (locks) => guardStore(locks.name, `release ${id}`, () => locks.forceRelease(id)));
+    if (!removed) throw new OpsError("validation", [{ message: `no lock with id ${id}` }]);
+    return infoReport("lock release", { released: id }, "lock-release");
   },
 };
 

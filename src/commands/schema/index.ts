@@ -1,5 +1,6 @@
 import { OUTPUT_FLAGS } from "../../cli/flags.ts";
 import type { InfoCommand } from "../../core/command.ts";
+import { infoReport } from "../../core/report.ts";
 import { jsonSchemaFor, SCHEMA_NAMES, type SchemaName } from "./generate.ts";
 
 export const schema: InfoCommand = {
@@ -10,6 +11,6 @@ export const schema: InfoCommand = {
   positionals: [{ name: "name", description: SCHEMA_NAMES.join("|"), required: true, values: SCHEMA_NAMES }],
   async run({ positionals }) {
     const name = positionals[0] as SchemaName;
-    return { command: "schema", mode: "info", scope: null, plan: null, result: await jsonSchemaFor(name), exit: "ok", errors: [], view: "raw-json" };
+    return infoReport("schema", await jsonSchemaFor(name), "raw-json");
   },
 };

@@ -1,5 +1,6 @@
 import { OUTPUT_FLAGS } from "../../cli/flags.ts";
 import type { InfoCommand } from "../../core/command.ts";
+import { infoReport } from "../../core/report.ts";
 
 export const version: InfoCommand = {
   kind: "info",
@@ -8,6 +9,6 @@ export const version: InfoCommand = {
   flags: OUTPUT_FLAGS,
   async run({ deps }) {
     const data = { ...deps.build, runtime: deps.runtime, platform: `${process.platform}-${process.arch}` };
-    return { command: "version", mode: "info", scope: null, plan: null, result: data, exit: "ok", errors: [], view: "version" };
+    return infoReport("version", data, "version");
   },
 };

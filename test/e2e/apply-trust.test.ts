@@ -128,8 +128,7 @@ describe("crash and interrupt", () => {
         cwd: dir,
         env,
         during: async (proc) => {
-          const deadline = Date.now() + 20_000;
-          while (proxy.calls("DeleteVolume") < 2 && Date.now() < deadline) await Bun.sleep(10);
+          await proxy.waitForCalls("DeleteVolume", 2);
           proc.kill("SIGKILL");
         },
       });
@@ -153,8 +152,7 @@ describe("crash and interrupt", () => {
         cwd: dir,
         env,
         during: async (proc) => {
-          const deadline = Date.now() + 20_000;
-          while (proxy.calls("DeleteVolume") < 2 && Date.now() < deadline) await Bun.sleep(10);
+          await proxy.waitForCalls("DeleteVolume", 2);
           proc.kill("SIGTERM");
         },
       });
@@ -194,7 +192,7 @@ describe("timeouts and a second signal", () => {
         cwd: dir,
         env,
         during: async (proc) => {
-          while (proxy.calls("DeleteVolume") < 1) await Bun.sleep(10);
+          await proxy.waitForCalls("DeleteVolume", 1);
           proc.kill("SIGINT");
           await Bun.sleep(200);
           signalled = Date.now();

@@ -102,8 +102,7 @@ describe("exit-code table", () => {
         cwd: dir,
         env,
         during: async (proc) => {
-          const deadline = Date.now() + 20_000;
-          while (proxy.calls("DeleteVolume") < 1 && Date.now() < deadline) await Bun.sleep(20);
+          await proxy.waitForCalls("DeleteVolume", 1);
           proc.kill("SIGINT");
         },
       });

@@ -47,8 +47,7 @@ for (const [backend, lockConfig] of Object.entries(BACKENDS)) {
           cwd: dir,
           env: fullEnv,
           during: async () => {
-            const deadline = Date.now() + 20_000;
-            while (proxy.calls("DeleteVolume") < 1 && Date.now() < deadline) await Bun.sleep(10);
+            await proxy.waitForCalls("DeleteVolume", 1);
             second = await runBin(["cleanup-volumes", "--environment", "staging", "--format", "json"], { cwd: dir, env: fullEnv });
             dry = await runBin(["cleanup-volumes", "--environment", "staging", "--dry-run", "--format", "json"], { cwd: dir, env: fullEnv });
           },
@@ -88,7 +87,7 @@ for (const [backend, lockConfig] of Object.entries(BACKENDS)) {
           cwd: dir,
           env: fullEnv,
           during: async () => {
-            while (proxy.calls("DeleteVolume") < 1) await Bun.sleep(10);
+            await proxy.waitForCalls("DeleteVolume", 1);
             listed = await runBin(["lock", "list", "--format", "json"], { cwd: dir, env: fullEnv });
             waited = await runBin(["cleanup-volumes", "--environment", "staging", "--lock-timeout", "30s", "--format", "json"], { cwd: dir, env: fullEnv });
           },
@@ -119,7 +118,7 @@ describe("lock administration", () => {
         cwd: dir,
         env,
         during: async (proc) => {
-          while (proxy.calls("DeleteVolume") < 1) await Bun.sleep(10);
+          await proxy.waitForCalls("DeleteVolume", 1);
           proc.kill("SIGKILL");
         },
       });

@@ -52,6 +52,15 @@ export class FaultProxy {
     while (this.inflight > 0) await Bun.sleep(20);
   }
 
+  /** Waits until `n` real calls of an operation have reached the proxy (fails the test after 20 s). */
+  async waitForCalls(operation: string, n: number): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while (this.calls(operation) < n) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} ${operation} call(s); saw ${this.calls(operation)}`);
+      await Bun.sleep(10);
+    }
+  }
+
   /** How many real (not DryRun) calls of an operation went through the proxy. */
   calls(operation: string, dryRun = false): number {
     return this.seen.filter((s) => s.operation === operation && s.dryRun === dryRun).length;

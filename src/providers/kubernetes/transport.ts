@@ -17,6 +17,7 @@ export function createTransport(t: KubeTarget, timeoutMs: number): KubeFetch {
   const headers: Record<string, string> = { accept: "application/json", "user-agent": "opsctl" };
   if (t.token) headers.authorization = `Bearer ${t.token}`;
   let extra: Record<string, unknown> = {};
+  const denoSkip = Boolean(https && g.Deno && t.tls.insecure);
   if (https && g.Deno) {
     // Deno has no per-client "skip verification": that takes --unsafely-ignore-certificate-errors.
     if (t.tls.ca || t.tls.cert) {
@@ -37,12 +38,20 @@ export function createTransport(t: KubeTarget, timeoutMs: number): KubeFetch {
   }
   return async (path, init) => {
     const signals = [AbortSignal.timeout(timeoutMs), ...(init.signal ? [init.signal] : [])];
-    return fetch(`${t.server}${path}`, {
-      method: init.method,
-      headers: { ...headers, ...(init.contentType ? { "content-type": init.contentType } : {}) },
-      ...(init.body !== undefined ? { body: init.body } : {}),
-      signal: AbortSignal.any(signals),
-      ...extra,
-    } as RequestInit);
+    try {
+      return await fetch(`${t.server}${path}`, {
+        method: init.method,
+        headers: { ...headers, ...(init.contentType ? { "content-type": init.contentType } : {}) },
+        ...(init.body !== undefined ? { body: init.body } : {}),
+        signal: AbortSignal.any(signals),
+        ...extra,
+      } as RequestInit);
+    } catch (e) {
+      if (denoSkip) {
+        const err = e as Error;
+        err.message = `${err.message}; under Deno, insecure-skip-tls-verify needs --unsafely-ignore-certificate-errors (or use the opsctl binary)`;
+      }
+      throw e;
+    }
   };
 }

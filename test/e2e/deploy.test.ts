@@ -117,8 +117,8 @@ describe("deploy on Kubernetes", () => {
     expect(r.code).toBe(0);
     expect(r.json.mode).toBe("apply");
     expect(r.json.result.actions.map((a: { status: string; detail: string }) => [a.status, a.detail])).toEqual([
-      ["applied", "rolled out generation 2: 3/3 updated, 3 ready, 3 available"],
-      ["applied", "rolled out generation 2: 2/2 updated, 2 ready, 2 available"],
+      ["applied", "rolled out: 3/3 updated, 3 ready, 3 available"],
+      ["applied", "rolled out: 2/2 updated, 2 ready, 2 available"],
     ]);
     expect(images()).toEqual({ api: NEW, envoy: "registry.example/envoy:1.30", worker: NEW });
     expect(fake.persistedPatches().map((p) => p.fieldManager)).toEqual(["opsctl", "opsctl"]);

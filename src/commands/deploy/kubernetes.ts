@@ -185,8 +185,7 @@ export async function applyKubernetes(action: Action, ctx: RunContext): Promise<
     },
     { timeoutMs, intervalMs, signal: ctx.deps.signal, onProgress: (t) => ctx.log.info(`${id}: ${t}`) },
   );
-  if (end.state === "done")
-    return { status: "applied", detail: `rolled out generation ${done.generation}: ${end.text}`, outputs: { generation: String(done.generation) } };
+  if (end.state === "done") return { status: "applied", detail: `rolled out: ${end.text}`, outputs: { generation: String(done.generation) } };
   const why = end.state === "stalled" ? "stalled" : end.interrupted ? "interrupted while waiting" : `not finished after ${p.waitForRollout}`;
   throw new OpsError("remote", `${id}: patched, but the rollout ${why}: ${end.text}`);
 }

@@ -34,7 +34,7 @@ const untouched = { api: OLD, envoy: "registry.example/envoy:1.30", worker: OLD 
 describe("deploy-plan on Kubernetes", () => {
   test("exits 10 with the image diff per container, validated by dryRun=All, and changes nothing", async () => {
     const { dir, env } = setup();
-    const r = await runBin(["deploy-plan", "--service", "billing", "--environment", "prod", "--image", NEW], { cwd: dir, env });
+    const r = await runBin(["deploy-plan", "--environment", "prod", "--service", "billing", "--image", NEW], { cwd: dir, env });
     expect(r.code).toBe(10);
     expect(r.stdout).toContain("deploy — dry run — environment=prod region=us-east-1");
     expect(r.stdout).toMatch(
@@ -54,7 +54,7 @@ describe("deploy-plan on Kubernetes", () => {
 
   test("JSON: one envelope; the plan records the exact patch, the wait and the dry-run check", async () => {
     const { dir, env } = setup();
-    const r = await runBin(["deploy-plan", "--service", "billing", "--environment", "staging", "--image", NEW, "--format", "json", "--wait", "5m"], {
+    const r = await runBin(["deploy-plan", "--environment", "staging", "--service", "billing", "--image", NEW, "--format", "json", "--wait", "5m"], {
       cwd: dir,
       env,
     });
@@ -78,7 +78,7 @@ describe("deploy-plan on Kubernetes", () => {
   for (const auth of ["ca-token", "skip-verify", "http"] as const) {
     test(`reaches the API server with a ${auth} kubeconfig`, async () => {
       const { dir, env } = setup(auth);
-      const r = await runBin(["deploy-plan", "--service", "billing", "--environment", "staging", "--image", NEW, "--dry-run"], { cwd: dir, env });
+      const r = await runBin(["deploy-plan", "--environment", "staging", "--service", "billing", "--image", NEW, "--dry-run"], { cwd: dir, env });
       expect(r.stderr).toBe("");
       expect(r.code).toBe(10);
       expect(fake.persistedPatches()).toEqual([]);
@@ -88,7 +88,7 @@ describe("deploy-plan on Kubernetes", () => {
   test("--show-config shows the resolved target and where each value came from; contacts nothing", async () => {
     const { dir, env } = setup("mtls", "environments:\n  prod:\n    deploy:\n      context: fake-mtls\n");
     const r = await runBin(
-      ["deploy-plan", "--service", "billing", "--environment", "prod", "--image", NEW, "--namespace", "payments", "--show-config", "--format", "json"],
+      ["deploy-plan", "--environment", "prod", "--service", "billing", "--image", NEW, "--namespace", "payments", "--show-config", "--format", "json"],
       {
         cwd: dir,
         env: { ...env, OPSCTL_DEPLOY__LABEL_SELECTOR: "tier=web,app={service}" },
@@ -103,6 +103,15 @@ describe("deploy-plan on Kubernetes", () => {
     expect(fake.requests).toEqual([]);
   });
 
+  test("deploy --dry-run is the same read-only plan", async () => {
+    const { dir, env } = setup();
+    const r = await runBin(["deploy", "--environment", "prod", "--service", "billing", "--image", NEW, "--dry-run", "--format", "json"], { cwd: dir, env });
+    expect(r.code).toBe(10);
+    expect(r.json.plan.actions).toHaveLength(2);
+    expect(fake.persistedPatches()).toEqual([]);
+    expect(images()).toEqual(untouched);
+  });
+
   test("a protected environment needs no --yes for a plan", async () => {
     const { dir, env } = setup();
     const r = await runBin(["deploy-plan", "--service", "billing", "--environment", "production", "--image", NEW], { cwd: dir, env });
@@ -113,7 +122,7 @@ describe("deploy-plan on Kubernetes", () => {
 describe("deploy on Kubernetes", () => {
   test("patches, waits for the rollout, exits 0; a second run at the same image has nothing to do", async () => {
     const { dir, env } = setup();
-    const r = await runBin(["deploy", "--service", "billing", "--environment", "staging", "--image", NEW, "--format", "json"], { cwd: dir, env });
+    const r = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", NEW, "--format", "json"], { cwd: dir, env });
     expect(r.code).toBe(0);
     expect(r.json.mode).toBe("apply");
     expect(r.json.result.actions.map((a: { status: string; detail: string }) => [a.status, a.detail])).toEqual([
@@ -125,7 +134,7 @@ describe("deploy on Kubernetes", () => {
     // The persisted patch carries the resourceVersion it read: a concurrent writer would be a 409.
     expect((fake.persistedPatches()[0]?.body as { metadata: { resourceVersion: string } }).metadata.resourceVersion).toBe("100");
 
-    const again = await runBin(["deploy", "--service", "billing", "--environment", "staging", "--image", NEW], { cwd: dir, env });
+    const again = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", NEW], { cwd: dir, env });
     expect(again.code).toBe(0);
     expect(again.stdout).toContain("already runs registry.example/billing:1.42 (api)");
     expect(fake.persistedPatches()).toHaveLength(2);
@@ -134,7 +143,7 @@ describe("deploy on Kubernetes", () => {
   test("an image the admission webhook rejects in the dry run → 3 with the server's message, nothing patched", async () => {
     const { dir, env } = setup();
     fake.rejectImages.add("registry.example/billing:evil");
-    const r = await runBin(["deploy", "--service", "billing", "--environment", "staging", "--image", "registry.example/billing:evil"], { cwd: dir, env });
+    const r = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", "registry.example/billing:evil"], { cwd: dir, env });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(
       '422 Invalid: admission webhook "image-policy.fake.example" denied the request: image registry.example/billing:evil is not from an allowed registry',
@@ -147,7 +156,7 @@ describe("deploy on Kubernetes", () => {
     const { dir, env } = setup();
     fake.stallImages.add("registry.example/billing:1.43-broken");
     const r = await runBin(
-      ["deploy", "--service", "billing", "--environment", "staging", "--image", "registry.example/billing:1.43-broken", "--format", "json"],
+      ["deploy", "--environment", "staging", "--service", "billing", "--image", "registry.example/billing:1.43-broken", "--format", "json"],
       {
         cwd: dir,
         env,
@@ -163,12 +172,12 @@ describe("deploy on Kubernetes", () => {
   test("a rollout still running when --wait runs out → 4; --no-wait returns once the patch is accepted", async () => {
     const { dir, env } = setup();
     fake.stepMs = 5000;
-    const r = await runBin(["deploy", "--service", "billing", "--environment", "staging", "--image", NEW, "--wait", "1s"], { cwd: dir, env });
+    const r = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", NEW, "--wait", "1s"], { cwd: dir, env });
     expect(r.code).toBe(4);
     expect(r.stderr).toContain("payments/billing-api: patched, but the rollout not finished after 1s");
     fake.reset(BILLING);
     fake.stepMs = 5000;
-    const nw = await runBin(["deploy", "--service", "billing", "--environment", "staging", "--image", NEW, "--no-wait", "--format", "json"], { cwd: dir, env });
+    const nw = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", NEW, "--no-wait", "--format", "json"], { cwd: dir, env });
     fake.stepMs = 300;
     expect(nw.code).toBe(0);
     expect(nw.json.result.actions[0].detail).toBe("patched to generation 2; rollout not awaited (--no-wait)");
@@ -178,7 +187,7 @@ describe("deploy on Kubernetes", () => {
   test("a resourceVersion conflict is re-read and retried", async () => {
     const { dir, env } = setup();
     fake.conflicts = 1;
-    const r = await runBin(["deploy", "--service", "billing", "--environment", "staging", "--image", NEW, "--concurrency", "1"], { cwd: dir, env });
+    const r = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", NEW, "--concurrency", "1"], { cwd: dir, env });
     expect(r.code).toBe(0);
     expect(fake.persistedPatches()).toHaveLength(3);
     expect(images()).toMatchObject({ api: NEW, worker: NEW });
@@ -186,7 +195,7 @@ describe("deploy on Kubernetes", () => {
 
   test("a saved plan applies with `opsctl apply`, and is refused (3) once the image drifted", async () => {
     const { dir, env } = setup();
-    const plan = await runBin(["deploy-plan", "--service", "billing", "--environment", "staging", "--image", NEW, "--out", "plan.json"], { cwd: dir, env });
+    const plan = await runBin(["deploy-plan", "--environment", "staging", "--service", "billing", "--image", NEW, "--out", "plan.json"], { cwd: dir, env });
     expect(plan.code).toBe(10);
     expect(statSync(join(dir, "plan.json")).mode & 0o777).toBe(0o600);
     const ok = await runBin(["apply", "plan.json"], { cwd: dir, env });
@@ -194,7 +203,7 @@ describe("deploy on Kubernetes", () => {
     expect(images().worker).toBe(NEW);
 
     fake.reset(BILLING);
-    await runBin(["deploy-plan", "--service", "billing", "--environment", "staging", "--image", NEW, "--out", "plan2.json"], { cwd: dir, env });
+    await runBin(["deploy-plan", "--environment", "staging", "--service", "billing", "--image", NEW, "--out", "plan2.json"], { cwd: dir, env });
     const d = fake.deployments.get("payments/billing-worker");
     if (d?.seed.containers[0]) d.seed.containers[0].image = "registry.example/billing:1.41-hotfix";
     const stale = await runBin(["apply", "plan2.json"], { cwd: dir, env });
@@ -205,10 +214,10 @@ describe("deploy on Kubernetes", () => {
 
   test("a protected environment refuses to deploy without --yes (2) and deploys with it", async () => {
     const { dir, env } = setup();
-    const r = await runBin(["deploy", "--service", "billing", "--environment", "prod", "--image", NEW], { cwd: dir, env });
+    const r = await runBin(["deploy", "--environment", "prod", "--service", "billing", "--image", NEW], { cwd: dir, env });
     expect(r.code).toBe(2);
     expect(fake.requests).toEqual([]);
-    const yes = await runBin(["deploy", "--service", "billing", "--environment", "prod", "--image", NEW, "--yes"], { cwd: dir, env });
+    const yes = await runBin(["deploy", "--environment", "prod", "--service", "billing", "--image", NEW, "--yes"], { cwd: dir, env });
     expect(yes.code).toBe(0);
     expect(images().api).toBe(NEW);
   });
@@ -240,7 +249,7 @@ describe("deploy: bad input and unusable targets change nothing", () => {
   for (const [name, args, extra, message, code] of cases) {
     test(`${name} → ${code}`, async () => {
       const { dir, env } = setup("mtls", extra);
-      const r = await runBin(["deploy", "--service", "billing", "--environment", "staging", ...args], { cwd: dir, env });
+      const r = await runBin(["deploy", "--environment", "staging", "--service", "billing", ...args], { cwd: dir, env });
       expect(r.stderr).toContain(message);
       expect(r.code).toBe(code);
       expect(r.stdout).not.toContain("applied");
@@ -251,7 +260,7 @@ describe("deploy: bad input and unusable targets change nothing", () => {
 
   test("a kubeconfig that does not exist → 2 naming it", async () => {
     const { dir, env } = setup();
-    const r = await runBin(["deploy", "--service", "billing", "--environment", "staging", "--image", NEW, "--kubeconfig", "missing.yaml"], { cwd: dir, env });
+    const r = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", NEW, "--kubeconfig", "missing.yaml"], { cwd: dir, env });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("kubeconfig missing.yaml does not exist (deploy.kubeconfig)");
   });
@@ -260,11 +269,11 @@ describe("deploy: bad input and unusable targets change nothing", () => {
     const { dir, env } = setup("http");
     const dead = `${readFileSync(env.KUBECONFIG as string, "utf8").replace(fake.urls.http, "http://127.0.0.1:9")}`;
     await Bun.write(join(dir, "dead.yaml"), dead);
-    const r = await runBin(["deploy", "--service", "billing", "--environment", "staging", "--image", NEW, "--kubeconfig", "dead.yaml"], { cwd: dir, env });
+    const r = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", NEW, "--kubeconfig", "dead.yaml"], { cwd: dir, env });
     expect(r.code).toBe(4);
     expect(r.stderr).toContain("cannot reach the Kubernetes API at http://127.0.0.1:9");
     await Bun.write(join(dir, "badtoken.yaml"), readFileSync(env.KUBECONFIG as string, "utf8").replace(FAKE_TOKEN, "wrong-token-123"));
-    const t = await runBin(["deploy", "--service", "billing", "--environment", "staging", "--image", NEW, "--kubeconfig", "badtoken.yaml"], { cwd: dir, env });
+    const t = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", NEW, "--kubeconfig", "badtoken.yaml"], { cwd: dir, env });
     expect(t.code).toBe(4);
     expect(t.stderr).toContain("rejected the credentials");
     expect(fake.persistedPatches()).toEqual([]);

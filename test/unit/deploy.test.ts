@@ -107,37 +107,41 @@ describe("rollout progress", () => {
   });
 });
 
-describe("kubeconfig", () => {
+describe("kubeconfig", async () => {
   const cfg = (server: string, user: string) =>
     `apiVersion: v1\ncurrent-context: a\nclusters:\n- name: c\n  cluster:\n    server: ${server}\n    certificate-authority: ca.pem\ncontexts:\n- name: a\n  context:\n    cluster: c\n    user: u\n    namespace: team\nusers:\n- name: u\n  user:\n${user}`;
 
-  test("relative certificate paths resolve from the kubeconfig's folder; the context's namespace is kept", () => {
+  test("relative certificate paths resolve from the kubeconfig's folder; the context's namespace is kept", async () => {
     const dir = tempRepo({ "kube/config": cfg("https://k.example:6443", "    tokenFile: token.txt\n"), "kube/ca.pem": "CA", "kube/token.txt": "tok-123\n" });
-    const t = loadKubeTarget({ env: { KUBECONFIG: join(dir, "kube/config") }, cwd: dir });
+    const t = await loadKubeTarget({ env: { KUBECONFIG: join(dir, "kube/config") }, cwd: dir });
     expect(t).toMatchObject({ server: "https://k.example:6443", context: "a", namespace: "team", token: "tok-123", tls: { ca: "CA", insecure: false } });
   });
 
-  test("KUBECONFIG lists files; the first definition of a name wins; missing files are skipped", () => {
+  test("KUBECONFIG lists files; the first definition of a name wins; missing files are skipped", async () => {
     const dir = tempRepo({ one: cfg("https://one.example", "    token: t1\n"), two: cfg("https://two.example", "    token: t2\n"), "ca.pem": "CA" });
-    const t = loadKubeTarget({ env: { KUBECONFIG: `${join(dir, "nope")}:${join(dir, "one")}:${join(dir, "two")}` }, cwd: dir });
+    const t = await loadKubeTarget({ env: { KUBECONFIG: `${join(dir, "nope")}:${join(dir, "one")}:${join(dir, "two")}` }, cwd: dir });
     expect(t.server).toBe("https://one.example");
     expect(t.token).toBe("t1");
   });
 
-  test("exec plugins and unknown contexts are usage errors naming the file", () => {
+  test("exec plugins and unknown contexts are usage errors naming the file", async () => {
     const dir = tempRepo({ config: cfg("https://k.example", "    exec:\n      command: aws\n"), "ca.pem": "CA" });
-    expect(() => loadKubeTarget({ path: "config", env: {}, cwd: dir })).toThrow("uses an exec or auth-provider plugin");
-    expect(() => loadKubeTarget({ path: "config", context: "b", env: {}, cwd: dir })).toThrow("has no context 'b'; contexts: a");
+    await expect(loadKubeTarget({ path: "config", env: {}, cwd: dir })).rejects.toThrow("uses an exec or auth-provider plugin");
+    await expect(loadKubeTarget({ path: "config", context: "b", env: {}, cwd: dir })).rejects.toThrow("has no context 'b'; contexts: a");
   });
 
-  test("without any kubeconfig: the in-cluster service account", () => {
+  test("without any kubeconfig: the in-cluster service account", async () => {
     const dir = tempRepo();
     const sa = join(dir, "sa");
     mkdirSync(sa);
     writeFileSync(join(sa, "token"), "sa-token\n");
     writeFileSync(join(sa, "ca.crt"), "SA-CA");
     writeFileSync(join(sa, "namespace"), "billing\n");
-    const t = loadKubeTarget({ env: { HOME: dir, KUBERNETES_SERVICE_HOST: "10.0.0.1", KUBERNETES_SERVICE_PORT: "443" }, cwd: dir, serviceAccountDir: sa });
+    const t = await loadKubeTarget({
+      env: { HOME: dir, KUBERNETES_SERVICE_HOST: "10.0.0.1", KUBERNETES_SERVICE_PORT: "443" },
+      cwd: dir,
+      serviceAccountDir: sa,
+    });
     expect(t).toEqual({
       server: "https://10.0.0.1:443",
       source: "in-cluster service account",
@@ -146,6 +150,6 @@ describe("kubeconfig", () => {
       tls: { ca: "SA-CA", insecure: false },
       token: "sa-token",
     });
-    expect(() => loadKubeTarget({ env: { HOME: dir }, cwd: dir })).toThrow("no kubeconfig");
+    await expect(loadKubeTarget({ env: { HOME: dir }, cwd: dir })).rejects.toThrow("no kubeconfig");
   });
 });

@@ -26,7 +26,7 @@ export function session(ctx: RunContext): Promise<Session> {
   if (!s) {
     s = (async () => {
       const c = ctx.config.deploy;
-      const target = loadKubeTarget({ path: c.kubeconfig, context: c.context, env: ctx.deps.env, cwd: ctx.deps.cwd });
+      const target = await loadKubeTarget({ path: c.kubeconfig, context: c.context, env: ctx.deps.env, cwd: ctx.deps.cwd });
       ctx.redactor.add(target.tls.key);
       ctx.redactor.add(target.token);
       const timeoutMs = parseDuration(ctx.config.aws.requestTimeout) ?? 30_000;

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { parseYAML } from "confbox";
 import { usageError } from "../../core/errors.ts";
 
 /** Everything a request to one API server needs: where, how to trust it, who we are. */
@@ -32,7 +31,7 @@ export interface KubeconfigOptions {
  * (first definition of a name wins), else ~/.kube/config; with none of them, the
  * in-cluster service account. Problems are usage errors (exit 2) naming the file.
  */
-export function loadKubeTarget(o: KubeconfigOptions): KubeTarget {
+export async function loadKubeTarget(o: KubeconfigOptions): Promise<KubeTarget> {
   const files = o.path
     ? [resolve(o.cwd, o.path)]
     : o.env.KUBECONFIG
@@ -46,7 +45,9 @@ export function loadKubeTarget(o: KubeconfigOptions): KubeTarget {
     if (o.env.KUBERNETES_SERVICE_HOST) return inCluster(o.env, o.serviceAccountDir ?? SA_DIR);
     throw usageError(`no kubeconfig: set deploy.kubeconfig, KUBECONFIG, or create ~/.kube/config (looked at ${files.join(", ") || "nothing: HOME is unset"})`);
   }
-  return fromFiles(present, o.context);
+  // Imported here, not at the top: --help and --version must not load a parser (test/unit/lazy-imports).
+  const { parseYAML } = await import("confbox");
+  return fromFiles(present, o.context, parseYAML);
 }
 
 interface Named<T> {
@@ -58,7 +59,7 @@ type Cluster = Record<string, unknown>;
 type User = Record<string, unknown>;
 type Context = { cluster?: string; user?: string; namespace?: string };
 
-function fromFiles(files: string[], wanted: string | undefined): KubeTarget {
+function fromFiles(files: string[], wanted: string | undefined, parseYAML: (text: string) => unknown): KubeTarget {
   const clusters: Named<Cluster>[] = [];
   const users: Named<User>[] = [];
   const contexts: Named<Context>[] = [];

@@ -42,7 +42,7 @@ export async function runCli(argv: string[], root: OpsCommand, rawDeps: Deps): P
       return 0;
     }
     const parsed = parseArgv(rest, cmd.flags, cmd.kind === "info" ? (cmd.positionals ?? []) : [], path);
-    const flags: Flags = parsed.flags;
+    const flags: Flags = cmd.kind === "plannable" && cmd.dryRunOnly ? { ...parsed.flags, "dry-run": true } : parsed.flags;
     if (cmd.kind === "plannable") {
       const { runPlannable } = await import("../core/pipeline.ts");
       report = await runPlannable(cmd, { deps, flags, path });

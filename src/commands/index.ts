@@ -2,6 +2,8 @@ import type { GroupCommand } from "../core/command.ts";
 import { apply } from "./apply/index.ts";
 import { cleanupVolumes } from "./cleanup-volumes/index.ts";
 import { configShow } from "./config/show.ts";
+import { deploy } from "./deploy/index.ts";
+import { deployPlan } from "./deploy-plan/index.ts";
 import { exitCodes } from "./exit-codes/index.ts";
 import { history } from "./history/index.ts";
 import { lock } from "./lock/index.ts";
@@ -16,6 +18,8 @@ export const root: GroupCommand = {
   subCommands: {
     apply,
     "cleanup-volumes": cleanupVolumes,
+    deploy,
+    "deploy-plan": deployPlan,
     config: { kind: "group", name: "config", description: "Inspect the layered configuration", subCommands: { show: configShow } },
     "exit-codes": exitCodes,
     history,

@@ -39,6 +39,34 @@ const CleanupVolumesSchema = v.strictObject({
   excludeTags: v.optional(v.array(tagSelector)),
 });
 
+const DeploySchema = v.strictObject({
+  kind: v.optional(
+    v.pipe(
+      v.picklist(["kubernetes", "ecs"], "must be one of kubernetes, ecs"),
+      v.description("Where the service runs: Kubernetes Deployments or an ECS service"),
+    ),
+  ),
+  wait: v.optional(duration("How long deploy waits for the rollout to finish (exit 4 past it)")),
+  pollInterval: v.optional(duration("How often deploy re-reads the rollout status while waiting")),
+  kubeconfig: v.optional(
+    v.pipe(v.string(), v.minLength(1), v.description("Kubeconfig file (default: KUBECONFIG, ~/.kube/config, then the in-cluster service account)")),
+  ),
+  context: v.optional(v.pipe(v.string(), v.minLength(1), v.description("Kubeconfig context (default: its current-context)"))),
+  namespace: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a Kubernetes namespace name"),
+      v.description("Namespace of the Deployments (default: the context's, else default)"),
+    ),
+  ),
+  labelSelector: v.optional(v.pipe(v.string(), v.minLength(1), v.description("Selects the service's Deployments; {service} is replaced by --service"))),
+  cluster: v.optional(v.pipe(v.string(), v.minLength(1), v.description("ECS cluster name or ARN"))),
+  service: v.optional(v.pipe(v.string(), v.minLength(1), v.description("ECS service name; {service} is replaced by --service"))),
+  container: v.optional(
+    v.pipe(v.string(), v.minLength(1), v.description("Container to update (default: the one whose image repository matches, or the only one)")),
+  ),
+});
+
 const GuardrailsSchema = v.strictObject({
   maxDeletions: v.optional(positiveInt("Refuse plans that delete more than this many resources")),
   maxChanges: v.optional(positiveInt("Refuse plans with more than this many actions")),
@@ -78,6 +106,7 @@ const overridable = {
   executor: v.optional(ExecutorSchema),
   lock: v.optional(LockSchema),
   cleanupVolumes: v.optional(CleanupVolumesSchema),
+  deploy: v.optional(DeploySchema),
 };
 
 export const EnvironmentBlockSchema = v.strictObject(overridable);
@@ -107,6 +136,7 @@ export const DEFAULTS = {
     includeTags: [] as string[],
     excludeTags: [] as string[],
   },
+  deploy: { wait: "10m", pollInterval: "2s", labelSelector: "app={service}", service: "{service}" },
 };
 
 /** The resolved configuration every command reads (defaults applied). */
@@ -126,6 +156,18 @@ export interface Config {
   executor: { concurrency: number; grace: string };
   lock: { backend: "local" | "postgres" | "s3"; timeout: string; postgres?: { dsn?: string }; s3: { bucket?: string; prefix: string; lease: string } };
   cleanupVolumes: typeof DEFAULTS.cleanupVolumes;
+  deploy: {
+    kind?: "kubernetes" | "ecs";
+    wait: string;
+    pollInterval: string;
+    kubeconfig?: string;
+    context?: string;
+    namespace?: string;
+    labelSelector: string;
+    cluster?: string;
+    service: string;
+    container?: string;
+  };
   protectedEnvironments: string[];
   stateDir?: string;
   locked?: string[];

@@ -61,6 +61,8 @@ export interface PlannableCommand {
   live(action: Action, ctx: RunContext): Promise<LiveState | undefined>;
   /** One handler per operation; it gets the plan too, e.g. to tag what it creates with the plan digest. */
   apply: Partial<Record<Operation, (action: Action, ctx: RunContext, plan: Plan) => Promise<ApplyOutcome>>>;
+  /** A read-only twin (e.g. deploy-plan): the pipeline runs it as if --dry-run were given. */
+  dryRunOnly?: boolean;
 }
 
 export interface InfoInvocation {

@@ -1,7 +1,10 @@
 import type { Redactor } from "../config/redact.ts";
 import type { Ec2Port } from "../providers/aws/ec2.ts";
+import type { EcsPort } from "../providers/aws/ecs.ts";
 import type { AwsClientOptions } from "../providers/aws/options.ts";
 import type { StsPort } from "../providers/aws/sts.ts";
+import type { AppsPort } from "../providers/kubernetes/apps.ts";
+import type { KubeTarget } from "../providers/kubernetes/kubeconfig.ts";
 import type { LockBackend } from "./lock/types.ts";
 
 export interface Writer {
@@ -19,6 +22,8 @@ export interface BuildInfo {
 export interface ProviderFactory {
   ec2(opts: AwsClientOptions): Promise<Ec2Port>;
   sts(opts: AwsClientOptions): Promise<StsPort>;
+  ecs(opts: AwsClientOptions): Promise<EcsPort>;
+  kubeApps(target: KubeTarget, o: { timeoutMs: number; signal?: AbortSignal }): Promise<AppsPort>;
   postgresLocks(dsn: string): Promise<LockBackend>;
   s3Locks(opts: AwsClientOptions, o: { bucket: string; prefix: string; leaseMs: number; now: () => Date }): Promise<LockBackend>;
 }

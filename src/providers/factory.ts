@@ -4,6 +4,8 @@ import type { ProviderFactory } from "../core/deps.ts";
 export const realProviders: ProviderFactory = {
   ec2: async (opts) => (await import("./aws/ec2.ts")).createEc2(opts),
   sts: async (opts) => (await import("./aws/sts.ts")).createSts(opts),
+  ecs: async (opts) => (await import("./aws/ecs.ts")).createEcs(opts),
+  kubeApps: async (target, o) => (await import("./kubernetes/apps.ts")).createApps(target, o),
   postgresLocks: async (dsn) => (await import("./postgres/locks.ts")).createPostgresLocks(dsn, 5),
   s3Locks: async (opts, o) => (await import("./aws/s3-locks.ts")).createS3Locks(opts, o.bucket, o.prefix, o.leaseMs, o.now),
 };

@@ -1,0 +1,95 @@
+import { MUTATING_FLAGS, OUTPUT_FLAGS } from "../../cli/flags.ts";
+import type { PlannableCommand, RunContext } from "../../core/command.ts";
+import type { Action, Plan } from "../../core/plan.ts";
+import { applyEcs, ECS_SERVICE_TYPE, ecsParameters, liveEcs, planEcs, validateEcs } from "./ecs.ts";
+import { deployInput } from "./input.ts";
+import { applyKubernetes, kubeParameters, liveKubernetes, planKubernetes, validateKubernetes } from "./kubernetes.ts";
+
+/**
+ * Rolls one service to a new image on its environment's target (Kubernetes Deployments
+ * or an ECS service). Planning is per target kind; a saved plan is applied by the kind
+ * its actions were made for, so a config change cannot redirect it.
+ */
+export const deploy: PlannableCommand = {
+  kind: "plannable",
+  name: "deploy",
+  description: "Roll a service to a new image (Kubernetes Deployments or an ECS service), validated by the control plane first",
+  flags: [
+    { name: "service", kind: "string", required: true, valueName: "NAME", description: "Service to deploy (selects its Deployments or ECS service)" },
+    { name: "image", kind: "string", required: true, valueName: "IMAGE", description: "New image reference, e.g. registry.example/billing:1.42" },
+    ...MUTATING_FLAGS,
+    {
+      name: "wait",
+      kind: "duration",
+      configKey: "deploy.wait",
+      valueName: "DURATION",
+      description: "Wait this long for the rollout to finish (default 10m); exit 4 past it",
+    },
+    { name: "no-wait", kind: "boolean", description: "Do not wait for the rollout after the change is accepted" },
+    {
+      name: "kubeconfig",
+      kind: "string",
+      configKey: "deploy.kubeconfig",
+      valueName: "FILE",
+      description: "Kubeconfig file (default KUBECONFIG, ~/.kube/config, in-cluster)",
+    },
+    {
+      name: "context",
+      kind: "string",
+      configKey: "deploy.context",
+      valueName: "NAME",
+      description: "Kubeconfig context (default from config, else current-context)",
+    },
+    {
+      name: "namespace",
+      kind: "string",
+      configKey: "deploy.namespace",
+      valueName: "NS",
+      description: "Namespace of the Deployments (default from config or context)",
+    },
+    ...OUTPUT_FLAGS,
+  ],
+  permissions: [
+    "kubernetes:apps/deployments:list",
+    "kubernetes:apps/deployments:get",
+    "kubernetes:apps/deployments:patch",
+    "ecs:DescribeServices",
+    "ecs:DescribeTaskDefinition",
+    "ecs:RegisterTaskDefinition",
+    "ecs:UpdateService",
+    "iam:PassRole",
+  ],
+
+  parameters(ctx) {
+    const input = deployInput(ctx);
+    const kind = ctx.config.deploy.kind;
+    return {
+      service: input.service,
+      image: input.image,
+      kind,
+      wait: input.waitText,
+      ...(kind === "ecs" ? ecsParameters(ctx, input) : kubeParameters(ctx, input)),
+    };
+  },
+
+  async plan(ctx) {
+    const input = deployInput(ctx);
+    return ctx.config.deploy.kind === "ecs" ? planEcs(ctx, input) : planKubernetes(ctx, input);
+  },
+
+  async validate(plan, ctx) {
+    return isEcs(plan.actions) ? validateEcs(plan, ctx) : validateKubernetes(plan, ctx);
+  },
+
+  async live(action, ctx) {
+    return isEcs([action]) ? liveEcs(action, ctx) : liveKubernetes(action, ctx);
+  },
+
+  apply: {
+    deploy: (action: Action, ctx: RunContext) => (isEcs([action]) ? applyEcs(action, ctx) : applyKubernetes(action, ctx)),
+  },
+};
+
+function isEcs(actions: Plan["actions"]): boolean {
+  return actions[0]?.resource.type === ECS_SERVICE_TYPE;
+}

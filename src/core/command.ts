@@ -63,6 +63,8 @@ export interface PlannableCommand {
   apply: Partial<Record<Operation, (action: Action, ctx: RunContext, plan: Plan) => Promise<ApplyOutcome>>>;
   /** A read-only twin (e.g. deploy-plan): the pipeline runs it as if --dry-run were given. */
   dryRunOnly?: boolean;
+  /** Whether this run needs a cloud region in its scope (default: yes); e.g. Kubernetes-only targets do not. */
+  needsRegion?(config: Config): boolean;
 }
 
 export interface InfoInvocation {

@@ -28,8 +28,8 @@ export async function loadConfigFor(cmd: PlannableCommand, deps: Deps, flags: Fl
 }
 
 /** The run context every stage after config shares: logger, secrets, clients come from here. */
-export async function createContext(deps: Deps, flags: Flags, resolved: ResolvedConfig, scope: Scope): Promise<RunContext> {
-  if (!scope.region) {
+export async function createContext(deps: Deps, flags: Flags, resolved: ResolvedConfig, scope: Scope, needsRegion = true): Promise<RunContext> {
+  if (needsRegion && !scope.region) {
     throw usageError([
       { message: `no region for environment '${scope.environment}': give --region, or set region or environments.${scope.environment}.region in config` },
     ]);

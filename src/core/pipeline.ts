@@ -57,7 +57,7 @@ export async function runPlannable(cmd: PlannableCommand, inv: PlannableInvocati
       ]);
     }
     if (!dryRun) refuseUnconfirmed({ config: resolved.config, deps, flags }, scope.environment);
-    const ctx = await createContext(deps, flags, resolved, scope);
+    const ctx = await createContext(deps, flags, resolved, scope, cmd.needsRegion?.(resolved.config) ?? true);
     state.ctx = ctx;
 
     const plan = async () => {

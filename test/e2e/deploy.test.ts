@@ -32,6 +32,16 @@ const images = () => ({
 const untouched = { api: OLD, envoy: "registry.example/envoy:1.30", worker: OLD };
 
 describe("deploy-plan on Kubernetes", () => {
+  test("needs no cloud region: the scope is the environment", async () => {
+    const { dir, env } = setup();
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(dir, "opsctl.config.yaml"), "deploy:\n  kind: kubernetes\n  namespace: payments\n  pollInterval: 1s\n");
+    const r = await runBin(["deploy-plan", "--environment", "prod", "--service", "billing", "--image", NEW, "--format", "json"], { cwd: dir, env });
+    expect(r.code).toBe(10);
+    expect(r.json.scope).toEqual({ environment: "prod" });
+    expect(images()).toEqual(untouched);
+  });
+
   test("exits 10 with the image diff per container, validated by dryRun=All, and changes nothing", async () => {
     const { dir, env } = setup();
     const r = await runBin(["deploy-plan", "--environment", "prod", "--service", "billing", "--image", NEW], { cwd: dir, env });
@@ -132,7 +142,8 @@ describe("deploy on Kubernetes", () => {
     expect(images()).toEqual({ api: NEW, envoy: "registry.example/envoy:1.30", worker: NEW });
     expect(fake.persistedPatches().map((p) => p.fieldManager)).toEqual(["opsctl", "opsctl"]);
     // The persisted patch carries the resourceVersion it read: a concurrent writer would be a 409.
-    expect((fake.persistedPatches()[0]?.body as { metadata: { resourceVersion: string } }).metadata.resourceVersion).toBe("100");
+    const persisted = fake.persistedPatches()[0]?.body as { metadata: { resourceVersion: string } } | undefined;
+    expect(persisted?.metadata.resourceVersion).toBe("100");
 
     const again = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", NEW], { cwd: dir, env });
     expect(again.code).toBe(0);

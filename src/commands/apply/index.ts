@@ -63,7 +63,7 @@ export const apply: InfoCommand = {
         ]);
       }
       refuseUnconfirmed({ config: resolved.config, deps, flags }, scope.environment);
-      const ctx = await createContext(deps, flags, resolved, scope);
+      const ctx = await createContext(deps, flags, resolved, scope, cmd.needsRegion?.(resolved.config) ?? true);
       state.ctx = ctx;
       if (resolved.digest !== saved.configDigest)
         ctx.log.warn(`configuration changed since ${file} was made (digest ${saved.configDigest.slice(0, 19)} → ${resolved.digest.slice(0, 19)})`);

@@ -60,6 +60,9 @@ export const deploy: PlannableCommand = {
     "iam:PassRole",
   ],
 
+  // ECS lives in an AWS region; a Kubernetes cluster is found through its kubeconfig.
+  needsRegion: (config) => config.deploy.kind === "ecs",
+
   parameters(ctx) {
     const input = deployInput(ctx);
     const kind = ctx.config.deploy.kind;

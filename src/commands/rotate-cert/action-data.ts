@@ -8,7 +8,7 @@ import type { CertInfo } from "./x509.ts";
 // what was reviewed. These read the parts of an action that apply needs.
 
 export function issueParamsOf(a: Action): IssueParams {
-  const p = (a.steps?.find((s) => s.operation === "IssueCertificate")?.parameters ?? {}) as Record<string, unknown>;
+  const p = (a.steps?.find((s) => s.operation === "Order")?.parameters ?? {}) as Record<string, unknown>;
   return {
     directoryUrl: String(p.directoryUrl ?? ""),
     domains: Array.isArray(p.domains) ? p.domains.map(String) : [],

@@ -2,9 +2,9 @@ import type { ApplyOutcome, RunContext } from "../../core/command.ts";
 import type { Action } from "../../core/plan.ts";
 import { hostOf, issueParamsOf } from "./action-data.ts";
 import { installPair } from "./hosts.ts";
-import { acmClient } from "./inventory.ts";
+import { acmClient, acmTarget } from "./inventory.ts";
 import { issueOnce } from "./issue.ts";
-import { certInfo, normSerial, splitPem } from "./x509.ts";
+import { certInfo, splitPem } from "./x509.ts";
 
 /**
  * Puts the run's new certificate onto one target. The certificate was ordered and
@@ -22,7 +22,7 @@ export async function rotateHandler(action: Action, ctx: RunContext): Promise<Ap
   }
   const acm = await acmClient(ctx);
   const now = await acm.describe(action.resource.id);
-  if (now && normSerial(now.serial ?? "") === info.serial) return { status: "already-done", detail: `already serial ${info.serial}`, outputs };
+  if (now && acmTarget(now).cert.serial === info.serial) return { status: "already-done", detail: `already serial ${info.serial}`, outputs };
   // Same ARN: listeners, distributions and everything else attached to it keep working.
   await acm.reimport(action.resource.id, `${leaf}\n`, issued.keyPem, chain.length ? `${chain.join("\n")}\n` : "");
   return { status: "applied", detail: `re-imported under the same ARN; serial ${info.serial}, notAfter ${outputs.notAfter}`, outputs };

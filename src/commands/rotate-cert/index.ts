@@ -32,7 +32,7 @@ export const rotateCert: PlannableCommand = {
     },
     ...OUTPUT_FLAGS,
   ],
-  permissions: ["acm:ListCertificates", "acm:ListTagsForCertificate", "acm:DescribeCertificate", "acm:ImportCertificate"],
+  permissions: ["acm:ListCertificates", "acm:ListTagsForCertificate", "acm:DescribeCertificate", "acm:GetCertificate", "acm:ImportCertificate"],
 
   parameters(ctx) {
     const rc = ctx.config.rotateCert;

@@ -51,11 +51,17 @@ export async function discover(
 }
 
 export function acmTarget(c: AcmCertificate): Target {
+  let parsed: CertInfo | undefined;
+  try {
+    parsed = c.certificatePem ? certInfo(c.certificatePem) : undefined;
+  } catch {
+    parsed = undefined;
+  }
   return {
     kind: "acm",
     id: c.arn,
     name: c.tags.Name ?? c.domain ?? c.arn,
-    cert: {
+    cert: parsed ?? {
       serial: normSerial(c.serial ?? ""),
       notBefore: new Date(0),
       notAfter: c.notAfter ?? new Date(0),
@@ -78,7 +84,7 @@ export function hostTarget(h: HostTarget): Target | { problem: string } {
   const first = splitPem(pem)[0];
   if (!first) return { problem: `${h.certFile} holds no PEM certificate` };
   try {
-    return { kind: "host", id: `host:${h.name}`, name: h.name, cert: certInfo(first), host: h };
+    return { kind: "host", id: `host:${h.name}`, name: `${h.name} ${h.certFile}`, cert: certInfo(first), host: h };
   } catch (e) {
     return { problem: `${h.certFile}: not a valid certificate (${(e as Error).message})` };
   }
@@ -93,7 +99,7 @@ export async function liveSerial(
 ): Promise<Record<string, unknown> | undefined> {
   if (kind === "acm") {
     const c = await (await acm()).describe(id);
-    return c ? { serial: normSerial(c.serial ?? "") } : undefined;
+    return c ? { serial: acmTarget(c).cert.serial } : undefined;
   }
   if (!h) return undefined;
   const t = hostTarget({ name: id, ...h });

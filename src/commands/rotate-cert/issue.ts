@@ -105,17 +105,22 @@ async function issue(ctx: RunContext, p: IssueParams): Promise<Issued> {
   }
 }
 
-const NETWORK = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|socket hang up|timeout|certificate|self.signed|Unable to connect/i;
+const NETWORK =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|socket hang up|timeout|self.signed|unable to verify|UNABLE_TO_VERIFY|CERT_|Unable to connect/i;
 
 /** A CA that cannot be reached is remote (4); a CA that refuses the order is validation (3). */
 export function classifyAcme(e: unknown, directoryUrl: string): OpsError {
   if (isOpsError(e)) return e;
-  const err = e as { code?: string; message?: string; response?: { status?: number } };
+  const err = e as { code?: string; message?: string; name?: string; status?: number; response?: { status?: number } };
   const msg =
     String(err?.message ?? e)
       .split("\n")[0]
       ?.slice(0, 300) ?? "";
-  const status = err?.response?.status;
+  const status = err?.response?.status ?? err?.status;
+  // acme-client's retry interceptor turns "no response at all" into a TypeError about `response`.
+  if (err?.name === "TypeError" && /response|config/.test(msg)) {
+    return new OpsError("remote", [{ message: `ACME CA at ${directoryUrl} stopped answering (no HTTP response)` }], { cause: e });
+  }
   if ((err?.code && NETWORK.test(err.code)) || NETWORK.test(msg) || (status !== undefined && status >= 500) || /returned error 5\d\d/.test(msg)) {
     return new OpsError("remote", [{ message: `ACME CA at ${directoryUrl} is unreachable or failing: ${err?.code ? `${err.code}: ` : ""}${msg}` }], {
       cause: e,

@@ -25,7 +25,8 @@ export function selectCertificates(targets: Target[], c: Criteria): { actions: A
   const wanted = [...new Set(c.domains.map((d) => d.toLowerCase()))].sort();
   for (const t of targets) {
     const leftMs = t.cert.notAfter.getTime() - c.now.getTime();
-    const daysLeft = Math.floor(leftMs / DAY);
+    // Rounded: a certificate made with -days 5 a minute ago has 5 days left, not 4.
+    const daysLeft = Math.round(leftMs / DAY);
     if (t.acm?.type && t.acm.type !== "IMPORTED") {
       skipped.push({
         resource: resourceOf(t, daysLeft),
@@ -62,7 +63,7 @@ function rotateAction(t: Target, c: Criteria, domains: string[], reasons: string
     resource: resourceOf(t, daysLeft),
     operation: "rotate",
     reason: {
-      summary: `${reasons.join("; ")}; new certificate from ${c.issuance.directoryUrl} via ${c.issuance.challenge} in ${c.issuance.zone} (${c.issuance.dnsProvider})`,
+      summary: `${reasons.join("; ")}; SANs ${t.cert.sans.join(", ") || "(none)"}; issuer ${t.cert.issuer || "?"}; serial ${t.cert.serial}; new from ${c.issuance.directoryUrl} via ${c.issuance.challenge} in ${c.issuance.zone} (${c.issuance.dnsProvider})`,
       evidence: {
         service: c.service,
         notAfter: t.cert.notAfter.toISOString(),
@@ -75,7 +76,7 @@ function rotateAction(t: Target, c: Criteria, domains: string[], reasons: string
         serial: t.cert.serial,
       },
     },
-    steps: [{ service: "acme", operation: "IssueCertificate", parameters: issuance }],
+    steps: [{ service: "acme", operation: "Order", parameters: issuance }],
     call:
       t.kind === "acm"
         ? {

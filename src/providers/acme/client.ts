@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { Agent } from "node:https";
+import { request as httpRequest } from "node:http";
+import { Agent, request as httpsRequest } from "node:https";
 import { OpsError } from "../../core/errors.ts";
 
 // ACME through acme-client (RFC 8555). The library is imported only here, lazily, so
@@ -44,11 +45,22 @@ export async function createAcme(o: AcmeOptions): Promise<AcmePort> {
   const defaults = ax.defaults as typeof ax.defaults & { acmeSettings: Record<string, number> };
   defaults.acmeSettings = { ...defaults.acmeSettings, retryMaxAttempts: 2, retryDefaultDelay: 1 };
   ax.defaults.timeout = o.timeoutMs;
-  if (o.caCertFile) ax.defaults.httpsAgent = new Agent({ ca: readCa(o.caCertFile) });
-  const client = new acme.Client({ directoryUrl: o.directoryUrl, accountKey: o.accountKey, backoffAttempts: 10, backoffMin: 200, backoffMax: 2000 });
+  const agent = o.caCertFile ? new Agent({ ca: readCa(o.caCertFile) }) : undefined;
+  if (agent) ax.defaults.httpsAgent = agent;
+  const makeClient = (accountUrl?: string) =>
+    new acme.Client({
+      directoryUrl: o.directoryUrl,
+      accountKey: o.accountKey,
+      backoffAttempts: 10,
+      backoffMin: 200,
+      backoffMax: 2000,
+      ...(accountUrl ? { accountUrl } : {}),
+    });
+  const client = makeClient();
 
-  return {
+  const port: AcmePort = {
     async checkAccount() {
+      await probe(o.directoryUrl, agent, o.timeoutMs);
       // newAccount with onlyReturnExisting answers without registering anything; the
       // internal api call keeps the CA's problem document, which the public one flattens.
       const api = (client as unknown as { api: AcmeApi }).api;
@@ -60,11 +72,16 @@ export async function createAcme(o: AcmeOptions): Promise<AcmePort> {
     },
 
     async issue(domains, keyType, dns) {
+      // A known account is handed to auto() by URL: its "register or update" path sends an
+      // update that Pebble (rightly) refuses as empty.
+      const acct = await port.checkAccount();
+      if (acct.status === "deactivated" || acct.status === "revoked") throw new AcmeProblem(403, "unauthorized", `the account is ${acct.status}`);
+      const orderClient = acct.status === "valid" && acct.url ? makeClient(acct.url) : client;
       const key = keyType.startsWith("rsa")
         ? await acme.crypto.createPrivateRsaKey(Number(keyType.slice(4)))
         : await acme.crypto.createPrivateEcdsaKey(keyType === "ec-p384" ? "P-384" : "P-256");
       const [, csr] = await acme.crypto.createCsr({ commonName: domains[0], altNames: domains }, key);
-      const fullchain = await client.auto({
+      const fullchain = await orderClient.auto({
         csr,
         email: o.email,
         termsOfServiceAgreed: true,
@@ -82,6 +99,7 @@ export async function createAcme(o: AcmeOptions): Promise<AcmePort> {
       return { keyPem: key.toString(), fullchainPem: fullchain.toString() };
     },
   };
+  return port;
 }
 
 interface AcmeApi {
@@ -103,6 +121,25 @@ export class AcmeProblem extends Error {
     super(`${status} ${type}${detail ? `: ${detail}` : ""}`);
     this.name = "AcmeProblem";
   }
+}
+
+/**
+ * One GET of the directory first: when the CA does not answer at all, acme-client's
+ * retry interceptor ends in a TypeError that has lost the socket error; this keeps it.
+ */
+function probe(url: string, agent: Agent | undefined, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = (u.protocol === "http:" ? httpRequest : httpsRequest)(u, { method: "GET", ...(agent && u.protocol === "https:" ? { agent } : {}) }, (res) => {
+      res.resume();
+      const status = res.statusCode ?? 0;
+      if (status >= 200 && status < 300) resolve();
+      else reject(Object.assign(new Error(`directory ${url} answered ${status}`), { code: status >= 500 ? "EBADGATEWAY" : "EDIRECTORY", status }));
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: "ETIMEDOUT" })));
+    req.on("error", reject);
+    req.end();
+  });
 }
 
 function readCa(path: string): string {

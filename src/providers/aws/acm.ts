@@ -13,6 +13,8 @@ export interface AcmCertificate {
   status?: string;
   inUseBy: string[];
   tags: Record<string, string>;
+  /** The certificate itself (GetCertificate): serial and issuer formats in DescribeCertificate differ between ACM and emulators. */
+  certificatePem?: string;
 }
 
 export interface AcmPort {
@@ -27,9 +29,8 @@ export interface AcmPort {
 const ALL_KEY_TYPES = ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"] as const;
 
 export async function createAcm(opts: AwsClientOptions): Promise<AcmPort> {
-  const { ACMClient, ListCertificatesCommand, ListTagsForCertificateCommand, DescribeCertificateCommand, ImportCertificateCommand } = await import(
-    "@aws-sdk/client-acm"
-  );
+  const { ACMClient, ListCertificatesCommand, ListTagsForCertificateCommand, DescribeCertificateCommand, GetCertificateCommand, ImportCertificateCommand } =
+    await import("@aws-sdk/client-acm");
   const client = new ACMClient(clientConfig(opts));
   logAttempts(client, "acm", opts.log);
   const enc = new TextEncoder();
@@ -37,6 +38,15 @@ export async function createAcm(opts: AwsClientOptions): Promise<AcmPort> {
   const tagsOf = async (arn: string) => {
     const r = await client.send(new ListTagsForCertificateCommand({ CertificateArn: arn }));
     return Object.fromEntries((r.Tags ?? []).map((t) => [t.Key as string, t.Value ?? ""]));
+  };
+  const pemOf = async (arn: string): Promise<string | undefined> => {
+    try {
+      return (await client.send(new GetCertificateCommand({ CertificateArn: arn }))).Certificate;
+    } catch (e) {
+      // Still being issued (RequestInProgressException): Describe's fields are all there is.
+      if ((e as { name?: string }).name === "RequestInProgressException") return undefined;
+      throw e;
+    }
   };
   const describe = async (arn: string): Promise<AcmCertificate | undefined> => {
     try {
@@ -54,6 +64,7 @@ export async function createAcm(opts: AwsClientOptions): Promise<AcmPort> {
         status: c.Status,
         inUseBy: c.InUseBy ?? [],
         tags: await tagsOf(arn),
+        ...(c.Type === "IMPORTED" || c.Status === "ISSUED" ? { certificatePem: await pemOf(arn) } : {}),
       };
     } catch (e) {
       if ((e as { name?: string }).name === "ResourceNotFoundException") return undefined;

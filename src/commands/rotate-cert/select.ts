@@ -43,6 +43,7 @@ export function selectCertificates(targets: Target[], c: Criteria): { actions: A
     if (missing.length || extra.length)
       reasons.push(`SANs differ from the configured domains (${[...missing.map((d) => `missing ${d}`), ...extra.map((d) => `extra ${d}`)].join(", ")})`);
     if (!reasons.length && c.force) reasons.push(`--force (expires ${isoDay(t.cert.notAfter)}, ${daysLeft} days left)`);
+    else if (reasons.length && !/^expire/.test(reasons[0] as string)) reasons.push(`expires ${isoDay(t.cert.notAfter)}, ${daysLeft} days left`);
     if (!reasons.length) {
       skipped.push({
         resource: resourceOf(t, daysLeft),

@@ -104,13 +104,20 @@ const RotateCertSchema = v.strictObject({
   ),
   dns: v.optional(
     v.strictObject({
-      provider: v.optional(v.pipe(v.picklist(["powerdns"], "must be powerdns"), v.description("DNS provider for dns-01 challenges"))),
+      provider: v.optional(
+        v.pipe(v.picklist(["powerdns", "route53"], "must be one of powerdns, route53"), v.description("DNS provider for dns-01 challenges")),
+      ),
       zone: v.optional(v.pipe(v.string(), v.minLength(1), v.description("Zone the _acme-challenge records go into"))),
       powerdns: v.optional(
         v.strictObject({
           apiUrl: v.optional(v.pipe(v.string(), v.url("must be a URL"), v.description("PowerDNS HTTP API base URL"))),
           apiKey: v.optional(secret("PowerDNS API key")),
           serverId: v.optional(v.pipe(v.string(), v.minLength(1), v.description("PowerDNS server id"))),
+        }),
+      ),
+      route53: v.optional(
+        v.strictObject({
+          hostedZoneId: v.optional(v.pipe(v.string(), v.minLength(1), v.description("Hosted zone id (default: the public zone named rotateCert.dns.zone)"))),
         }),
       ),
     }),
@@ -196,7 +203,7 @@ export const DEFAULTS = {
     serviceTag: "Service",
     environmentTag: "Environment",
     acme: { timeout: "30s" },
-    dns: { provider: "powerdns" as const, powerdns: { serverId: "localhost" } },
+    dns: { provider: "powerdns" as "powerdns" | "route53", powerdns: { serverId: "localhost" } },
   },
 };
 
@@ -245,7 +252,12 @@ export interface Config {
     serviceTag: string;
     environmentTag: string;
     acme: { directoryUrl?: string; accountKey?: string; email?: string; caCert?: string; trustRoots?: string; timeout: string };
-    dns: { provider: "powerdns"; zone?: string; powerdns: { apiUrl?: string; apiKey?: string; serverId: string } };
+    dns: {
+      provider: "powerdns" | "route53";
+      zone?: string;
+      powerdns: { apiUrl?: string; apiKey?: string; serverId: string };
+      route53?: { hostedZoneId?: string };
+    };
     services?: Record<string, { domains: string[]; acm?: boolean; hosts?: HostTarget[] }>;
   };
   protectedEnvironments: string[];

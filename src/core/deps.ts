@@ -8,6 +8,7 @@ import type { StsPort } from "../providers/aws/sts.ts";
 import type { AppsPort } from "../providers/kubernetes/apps.ts";
 import type { KubeTarget } from "../providers/kubernetes/kubeconfig.ts";
 import type { DnsOptions, DnsPort } from "../providers/dns/powerdns.ts";
+import type { Route53Options } from "../providers/dns/route53.ts";
 import type { LockBackend } from "./lock/types.ts";
 
 export interface Writer {
@@ -30,6 +31,7 @@ export interface ProviderFactory {
   acm(opts: AwsClientOptions): Promise<AcmPort>;
   acme(opts: AcmeOptions): Promise<AcmePort>;
   powerdns(opts: DnsOptions): Promise<DnsPort>;
+  route53(opts: Route53Options): Promise<DnsPort>;
   postgresLocks(dsn: string): Promise<LockBackend>;
   s3Locks(opts: AwsClientOptions, o: { bucket: string; prefix: string; leaseMs: number; now: () => Date }): Promise<LockBackend>;
 }

@@ -13,6 +13,9 @@ export interface Peers {
   PEBBLE_MGMT_URL?: string;
   PEBBLE_CA_CERT?: string;
   PEBBLE_ISSUER_ROOT?: string;
+  PEBBLE_VALID_DIRECTORY_URL?: string;
+  PEBBLE_VALID_CA_CERT?: string;
+  PEBBLE_VALID_ISSUER_ROOT?: string;
   NGINX_URL?: string;
   NGINX_CERT?: string;
   NGINX_KEY?: string;

@@ -32,7 +32,18 @@ export const rotateCert: PlannableCommand = {
     },
     ...OUTPUT_FLAGS,
   ],
-  permissions: ["acm:ListCertificates", "acm:ListTagsForCertificate", "acm:DescribeCertificate", "acm:GetCertificate", "acm:ImportCertificate"],
+  permissions: [
+    "acm:ListCertificates",
+    "acm:ListTagsForCertificate",
+    "acm:DescribeCertificate",
+    "acm:GetCertificate",
+    "acm:ImportCertificate",
+    "route53:ListHostedZonesByName",
+    "route53:GetHostedZone",
+    "route53:ListResourceRecordSets",
+    "route53:ChangeResourceRecordSets",
+    "route53:GetChange",
+  ],
 
   parameters(ctx) {
     const rc = ctx.config.rotateCert;

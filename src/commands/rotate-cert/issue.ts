@@ -3,6 +3,7 @@ import type { RunContext } from "../../core/command.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { isOpsError, OpsError, usageError } from "../../core/errors.ts";
 import type { AcmePort, Issued, KeyType } from "../../providers/acme/client.ts";
+import { awsOptions } from "../../providers/aws/context.ts";
 import type { DnsPort } from "../../providers/dns/powerdns.ts";
 
 // Issuance happens once per run and domain set, however many targets receive the
@@ -49,13 +50,24 @@ export function dnsClient(ctx: RunContext): Promise<DnsPort> {
   let p = dnss.get(ctx);
   if (!p) {
     const d = ctx.config.rotateCert.dns;
-    p = ctx.deps.providers.powerdns({
-      apiUrl: required(d.powerdns.apiUrl, "rotateCert.dns.powerdns.apiUrl"),
-      apiKey: required(ctx.secret("rotateCert.dns.powerdns.apiKey"), "rotateCert.dns.powerdns.apiKey"),
-      serverId: d.powerdns.serverId,
-      zone: required(d.zone, "rotateCert.dns.zone"),
-      timeoutMs: parseDuration(ctx.config.rotateCert.acme.timeout) ?? 30_000,
-    });
+    const zone = required(d.zone, "rotateCert.dns.zone");
+    const timeoutMs = parseDuration(ctx.config.rotateCert.acme.timeout) ?? 30_000;
+    p =
+      d.provider === "route53"
+        ? ctx.deps.providers.route53({
+            ...awsOptions(ctx),
+            zone,
+            ...(d.route53?.hostedZoneId ? { hostedZoneId: d.route53.hostedZoneId } : {}),
+            // Route 53 changes take up to a minute to reach every name server.
+            timeoutMs: Math.max(timeoutMs, 120_000),
+          })
+        : ctx.deps.providers.powerdns({
+            apiUrl: required(d.powerdns.apiUrl, "rotateCert.dns.powerdns.apiUrl"),
+            apiKey: required(ctx.secret("rotateCert.dns.powerdns.apiKey"), "rotateCert.dns.powerdns.apiKey"),
+            serverId: d.powerdns.serverId,
+            zone,
+            timeoutMs,
+          });
     dnss.set(ctx, p);
   }
   return p;

@@ -8,6 +8,7 @@ import { hostPreflight } from "./hosts.ts";
 import { acmeClient, classifyAcme, dnsClient, issueOnce } from "./issue.ts";
 import { ACM_IMPORT_KEYS, checkNewCertificate, splitPem } from "./x509.ts";
 
+const DNS_NAME = { powerdns: "PowerDNS", route53: "Route 53" } as const;
 const ACM_KEY_OF: Record<string, string> = {
   "rsa-2048": "RSA_2048",
   "rsa-3072": "RSA_3072",
@@ -52,7 +53,7 @@ export async function validateRotation(plan: Plan, ctx: RunContext): Promise<Val
   const zone = await (await dnsClient(ctx)).checkZone();
   planChecks.push(
     zone.ok
-      ? { name: "dns.zone", status: "passed", detail: `PowerDNS accepts the API key; zone ${issue.zone} exists` }
+      ? { name: "dns.zone", status: "passed", detail: `${DNS_NAME[ctx.config.rotateCert.dns.provider]} accepts the credentials; zone ${issue.zone} exists` }
       : { name: "dns.zone", status: "failed", detail: zone.reason },
   );
 

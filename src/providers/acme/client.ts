@@ -40,6 +40,8 @@ export interface AcmePort {
 
 export async function createAcme(o: AcmeOptions): Promise<AcmePort> {
   const acme = await import("acme-client");
+  // acme-client's own trace (requests, retries, challenge steps) goes to the debug log (--verbose).
+  if (o.log) acme.setLogger(o.log);
   const ax = acme.axios;
   // A down CA must fail in seconds, not after acme-client's default 5 tries × 5 s.
   const defaults = ax.defaults as typeof ax.defaults & { acmeSettings: Record<string, number> };

@@ -8,6 +8,7 @@ import { RotateWorld, ZONE } from "../support/rotate-env.ts";
 // dns-01 through Route 53 (moto). moto's DNS cannot be queried, so the CA is Pebble in
 // always-valid mode; the test watches the zone during the run to see the challenge
 // record appear and checks that it is gone afterwards.
+const T = 90_000; // a real issuance per test: beyond bun's 5 s default when run alone
 
 const w = new RotateWorld();
 const r53 = new Route53Client({ endpoint: w.p.MOTO_URL, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
@@ -46,41 +47,49 @@ beforeEach(async () => {
     }),
   );
   soon = await w.acmCert(5);
-});
+}, T);
 
 describe("rotate-cert with Route 53", () => {
-  test("dry run checks the hosted zone; apply publishes the challenge in Route 53, removes it, re-imports into ACM", async () => {
-    const ws = route53Workspace();
-    const dry = await runBin(["rotate-cert", "--environment", "prod", "--service", "api", "--dry-run", "--format", "json"], { cwd: ws.dir, env: ws.env });
-    expect(dry.code).toBe(10);
-    expect(dry.json.plan.checks.find((c: { name: string }) => c.name === "dns.zone").detail).toBe(`Route 53 accepts the credentials; zone ${ZONE} exists`);
-    expect(dry.json.plan.actions[0].steps[0].parameters.dnsProvider).toBe("route53");
+  test(
+    "dry run checks the hosted zone; apply publishes the challenge in Route 53, removes it, re-imports into ACM",
+    async () => {
+      const ws = route53Workspace();
+      const dry = await runBin(["rotate-cert", "--environment", "prod", "--service", "api", "--dry-run", "--format", "json"], { cwd: ws.dir, env: ws.env });
+      expect(dry.code).toBe(10);
+      expect(dry.json.plan.checks.find((c: { name: string }) => c.name === "dns.zone").detail).toBe(`Route 53 accepts the credentials; zone ${ZONE} exists`);
+      expect(dry.json.plan.actions[0].steps[0].parameters.dnsProvider).toBe("route53");
 
-    const seen = new Set<string>();
-    const before = await w.acmState(soon);
-    const r = await runBin(["rotate-cert", "--environment", "prod", "--service", "api", "--yes", "--format", "json"], {
-      cwd: ws.dir,
-      env: ws.env,
-      during: async (proc) => {
-        while (proc.exitCode === null) {
-          for (const s of await txt()) seen.add(s.name);
-          await new Promise((res) => setTimeout(res, 10));
-        }
-      },
-    });
-    expect(r.code).toBe(0);
-    expect(seen.has(`_acme-challenge.api.${ZONE}`)).toBe(true);
-    expect(await txt()).toEqual([{ name: `keep.${ZONE}`, values: ['"v=keep"'] }]);
-    const after = await w.acmState(soon);
-    expect(after.serial).toBe(r.json.result.actions[0].outputs.serial);
-    expect(after.notAfter.getTime()).toBeGreaterThan(before.notAfter.getTime());
-  });
+      const seen = new Set<string>();
+      const before = await w.acmState(soon);
+      const r = await runBin(["rotate-cert", "--environment", "prod", "--service", "api", "--yes", "--format", "json"], {
+        cwd: ws.dir,
+        env: ws.env,
+        during: async (proc) => {
+          while (proc.exitCode === null) {
+            for (const s of await txt()) seen.add(s.name);
+            await new Promise((res) => setTimeout(res, 10));
+          }
+        },
+      });
+      expect(r.code).toBe(0);
+      expect(seen.has(`_acme-challenge.api.${ZONE}`)).toBe(true);
+      expect(await txt()).toEqual([{ name: `keep.${ZONE}`, values: ['"v=keep"'] }]);
+      const after = await w.acmState(soon);
+      expect(after.serial).toBe(r.json.result.actions[0].outputs.serial);
+      expect(after.notAfter.getTime()).toBeGreaterThan(before.notAfter.getTime());
+    },
+    T,
+  );
 
-  test("a hosted zone that does not exist is a failed check: exit 3, nothing ordered", async () => {
-    const ws = route53Workspace("elsewhere.test.");
-    const r = await runBin(["rotate-cert", "--environment", "prod", "--service", "api", "--yes"], { cwd: ws.dir, env: ws.env });
-    expect(r.code).toBe(3);
-    expect(r.stderr).toContain("dns.zone: Route 53 has no public hosted zone elsewhere.test.");
-    expect((await w.acmState(soon)).notAfter.getTime()).toBeLessThan(Date.now() + 6 * 86_400_000);
-  });
+  test(
+    "a hosted zone that does not exist is a failed check: exit 3, nothing ordered",
+    async () => {
+      const ws = route53Workspace("elsewhere.test.");
+      const r = await runBin(["rotate-cert", "--environment", "prod", "--service", "api", "--yes"], { cwd: ws.dir, env: ws.env });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain("dns.zone: Route 53 has no public hosted zone elsewhere.test.");
+      expect((await w.acmState(soon)).notAfter.getTime()).toBeLessThan(Date.now() + 6 * 86_400_000);
+    },
+    T,
+  );
 });

@@ -1,4 +1,4 @@
-import { type AwsClientOptions, clientConfig, logAttempts } from "./options.ts";
+import { type AwsClientOptions, clientConfig, instrument } from "./options.ts";
 
 export interface AcmCertificate {
   arn: string;
@@ -32,7 +32,7 @@ export async function createAcm(opts: AwsClientOptions): Promise<AcmPort> {
   const { ACMClient, ListCertificatesCommand, ListTagsForCertificateCommand, DescribeCertificateCommand, GetCertificateCommand, ImportCertificateCommand } =
     await import("@aws-sdk/client-acm");
   const client = new ACMClient(clientConfig(opts));
-  logAttempts(client, "acm", opts.log);
+  instrument(client, "acm", opts);
   const enc = new TextEncoder();
 
   const tagsOf = async (arn: string) => {

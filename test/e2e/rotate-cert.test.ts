@@ -90,7 +90,7 @@ describe("rotate-cert", () => {
       expect(acm.notAfter.getTime()).toBeGreaterThan(before.notAfter.getTime() + 30 * 86_400_000);
       expect((await w.acmState(later)).serial).not.toBe(newSerial);
 
-      expect(await w.served()).toBe(newSerial);
+      expect(await w.servedSettled(newSerial)).toBe(newSerial);
       expect(serialOf(w.hostFiles().cert)).toBe(newSerial);
       expect(statSync(w.p.NGINX_KEY as string).mode & 0o777).toBe(0o600);
       expect(readFileSync(`${w.p.NGINX_CERT}.prev`, "utf8")).toBe(host.cert);
@@ -125,7 +125,7 @@ describe("rotate-cert", () => {
       expect(hostResult.status).toBe("failed");
       expect(hostResult.error.message).toContain("reload command failed (exit 1: nginx: [emerg] cannot load certificate key)");
       expect(hostResult.error.message).toContain("previous pair restored and reloaded");
-      expect(await w.served()).toBe(host.serial);
+      expect(await w.servedSettled(host.serial)).toBe(host.serial);
       expect(w.hostFiles()).toEqual({ cert: host.cert, key: host.key });
       expect(await w.pdns.txtRecords(ZONE)).toEqual([]);
     },
@@ -139,8 +139,22 @@ describe("rotate-cert", () => {
       const r = await run(["rotate-cert", "--environment", "prod", ...ARGS, "--yes"], ws);
       expect(r.code).toBe(4);
       expect(r.stderr).toContain("reload command failed (exit 1)");
-      expect(await w.served()).toBe(host.serial);
+      expect(await w.servedSettled(host.serial)).toBe(host.serial);
       expect(w.hostFiles().cert).toBe(host.cert);
+    },
+    T,
+  );
+
+  test(
+    "verifyUrl still serving the old certificate after the reload: the previous pair is restored, exit 4",
+    async () => {
+      // /bin/true reloads nothing, so nginx keeps serving the old pair: verification must notice.
+      const ws = w.workspace({ reload: "/bin/true", acm: false });
+      const r = await run(["rotate-cert", "--environment", "prod", ...ARGS, "--yes", "--format", "json"], ws);
+      expect(r.code).toBe(4);
+      expect(r.json.result.actions[0].error.message).toContain(`${w.p.NGINX_URL} serves serial ${host.serial}, not the new`);
+      expect(r.json.result.actions[0].error.message).toContain("previous pair restored and reloaded");
+      expect(w.hostFiles()).toEqual({ cert: host.cert, key: host.key });
     },
     T,
   );
@@ -206,10 +220,12 @@ describe("rotate-cert", () => {
         "new.sans-cover-old: new certificate lacks old.example.test (pass --allow-san-change to accept)",
       );
       expect(w.hostFiles().cert).toBe(host.cert);
-      expect(await w.served()).toBe(host.serial);
-      const ok = await run(["rotate-cert", "--environment", "prod", ...ARGS, "--yes", "--allow-san-change"], ws);
+      expect(await w.servedSettled(host.serial)).toBe(host.serial);
+      const ok = await run(["rotate-cert", "--environment", "prod", ...ARGS, "--yes", "--allow-san-change", "--format", "json"], ws);
       expect(ok.code).toBe(0);
-      expect(await w.served()).not.toBe(host.serial);
+      const newSerial = ok.json.result.actions[0].outputs.serial;
+      expect(newSerial).not.toBe(host.serial);
+      expect(await w.servedSettled(newSerial)).toBe(newSerial);
     },
     T,
   );

@@ -77,6 +77,19 @@ export class RotateWorld {
     });
   }
 
+  /**
+   * The serial nginx serves once it settles on `expected` (within 5 s), else the last one
+   * seen: right after a reload, an old worker may still answer a new connection.
+   */
+  async servedSettled(expected: string): Promise<string> {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const got = await this.served();
+      if (got === expected || Date.now() > deadline) return got;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   /** New orders Pebble has received so far (its log names each POST). */
   pebbleOrders(): number {
     const log = readFileSync(join(this.p.OPSCTL_PEERS_DIR as string, "pebble.log"), "utf8");

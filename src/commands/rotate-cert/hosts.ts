@@ -17,6 +17,7 @@ export interface HostInstall {
 }
 
 const RELOAD_TIMEOUT_MS = 60_000;
+const VERIFY_WINDOW_MS = 15_000;
 
 /** Before issuing: both files can be replaced and the reload command exists. */
 export function hostPreflight(h: HostInstall, env: Record<string, string | undefined>): Check[] {
@@ -104,13 +105,20 @@ async function reloadAndVerify(h: HostInstall, serial: string): Promise<string |
     if (r.code !== 0) return `reload command failed (${r.summary})`;
   }
   if (h.verifyUrl) {
-    let served: string;
-    try {
-      served = await servedSerial(h.verifyUrl);
-    } catch (e) {
-      return `cannot read the certificate served at ${h.verifyUrl}: ${(e as Error).message}`;
+    // A reload is asynchronous: old workers may answer new connections for a moment.
+    const deadline = Date.now() + VERIFY_WINDOW_MS;
+    for (;;) {
+      let served: string | undefined;
+      let problem: string | undefined;
+      try {
+        served = await servedSerial(h.verifyUrl);
+      } catch (e) {
+        problem = `cannot read the certificate served at ${h.verifyUrl}: ${(e as Error).message}`;
+      }
+      if (served === serial) break;
+      if (Date.now() > deadline) return problem ?? `${h.verifyUrl} serves serial ${served}, not the new ${serial} (waited ${VERIFY_WINDOW_MS / 1000} s)`;
+      await new Promise((r) => setTimeout(r, 200));
     }
-    if (served !== serial) return `${h.verifyUrl} serves serial ${served}, not the new ${serial}`;
   }
   return undefined;
 }

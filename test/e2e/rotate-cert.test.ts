@@ -221,6 +221,7 @@ describe("rotate-cert", () => {
       );
       expect(w.hostFiles().cert).toBe(host.cert);
       expect(await w.servedSettled(host.serial)).toBe(host.serial);
+      expect(await w.pdns.txtRecords(ZONE)).toEqual([]); // the order succeeded; its challenge record is gone
       const ok = await run(["rotate-cert", "--environment", "prod", ...ARGS, "--yes", "--allow-san-change", "--format", "json"], ws);
       expect(ok.code).toBe(0);
       const newSerial = ok.json.result.actions[0].outputs.serial;

@@ -5,10 +5,10 @@ import type { Ec2Port } from "../providers/aws/ec2.ts";
 import type { EcsPort } from "../providers/aws/ecs.ts";
 import type { AwsClientOptions } from "../providers/aws/options.ts";
 import type { StsPort } from "../providers/aws/sts.ts";
-import type { AppsPort } from "../providers/kubernetes/apps.ts";
-import type { KubeTarget } from "../providers/kubernetes/kubeconfig.ts";
 import type { DnsOptions, DnsPort } from "../providers/dns/powerdns.ts";
 import type { Route53Options } from "../providers/dns/route53.ts";
+import type { AppsPort } from "../providers/kubernetes/apps.ts";
+import type { KubeTarget } from "../providers/kubernetes/kubeconfig.ts";
 import type { LockBackend } from "./lock/types.ts";
 
 export interface Writer {

@@ -7,7 +7,7 @@
 #   scripts/peers.sh status [SERVICE...]  # print which are up; exit 3 if any is down
 #   scripts/peers.sh env                  # rewrite and print the env file
 #
-# SERVICES: moto moto-auth postgres pdns pebble nginx etcd
+# SERVICES: moto moto-auth postgres pdns pebble pebble-valid nginx etcd
 #
 # State, logs, PID files and the env file live in ${OPSCTL_PEERS_DIR:-<repo>/.peers}.
 # Every `start` of a service wipes that service's state (fresh database, fresh certs,
@@ -16,7 +16,8 @@
 #
 # Ports: moto 45100, moto with IAM auth enforced 45101, postgres 45110, PowerDNS API
 # 45120 / DNS 45121, Pebble ACME 45130 / management 45131 (challenge ports it dials:
-# http-01 45132, tls-alpn-01 45133), nginx TLS 45140, etcd client 45150 / peer 45151.
+# http-01 45132, tls-alpn-01 45133), Pebble in always-valid mode (for DNS providers it
+# cannot query, e.g. Route 53 in moto) 45134 / management 45135, nginx TLS 45140, etcd client 45150 / peer 45151.
 #
 # Tunables (environment):
 #   OPSCTL_PEERS_DIR                 state dir (default <repo>/.peers)
@@ -31,7 +32,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PEERS_DIR="${OPSCTL_PEERS_DIR:-$ROOT/.peers}"
 TIMEOUT="${OPSCTL_PEERS_TIMEOUT:-60}"
-ALL_SERVICES=(moto moto-auth postgres pdns pebble nginx etcd)
+ALL_SERVICES=(moto moto-auth postgres pdns pebble pebble-valid nginx etcd)
 
 # OPSCTL_PEERS_PORT_OFFSET shifts every port, so two checkouts can run their peers side by side.
 OFF="${OPSCTL_PEERS_PORT_OFFSET:-0}"
@@ -44,6 +45,8 @@ PEBBLE_PORT=$((45130 + OFF))
 PEBBLE_MGMT_PORT=$((45131 + OFF))
 PEBBLE_HTTP01_PORT=$((45132 + OFF))
 PEBBLE_TLSALPN_PORT=$((45133 + OFF))
+PEBBLE_VALID_PORT=$((45134 + OFF))
+PEBBLE_VALID_MGMT_PORT=$((45135 + OFF))
 NGINX_PORT=$((45140 + OFF))
 ETCD_PORT=$((45150 + OFF))
 ETCD_PEER_PORT=$((45151 + OFF))
@@ -68,7 +71,7 @@ svc_cmd_pattern() {
     moto | moto-auth) echo 'moto' ;;
     postgres) echo 'postgres' ;;
     pdns) echo 'pdns_server' ;;
-    pebble) echo 'pebble' ;;
+    pebble | pebble-valid) echo 'pebble' ;;
     nginx) echo 'nginx' ;;
     etcd) echo 'etcd' ;;
   esac
@@ -380,20 +383,20 @@ make_selfsigned() { # DIR
 
 # ---------------------------------------------------------------------------- Pebble
 
-start_pebble() {
-  local dir="$PEERS_DIR/pebble"
-  check_ports_free pebble "$PEBBLE_PORT" "$PEBBLE_MGMT_PORT"
+start_pebble_common() { # NAME PORT MGMT_PORT HTTP01_PORT TLSALPN_PORT [always-valid]
+  local name="$1" port="$2" mgmt="$3" http01="$4" tlsalpn="$5" valid="${6:-}" dir="$PEERS_DIR/$1"
+  check_ports_free "$name" "$port" "$mgmt"
   rm -rf "$dir"; mkdir -p "$dir"
-  if ! { make_ca "$dir" && make_leaf "$dir" "$dir"; }; then die "openssl failed for pebble certs"; fi
+  if ! { make_ca "$dir" && make_leaf "$dir" "$dir"; }; then die "openssl failed for $name certs"; fi
   cat >"$dir/pebble-config.json" <<EOF
 {
   "pebble": {
-    "listenAddress": "127.0.0.1:$PEBBLE_PORT",
-    "managementListenAddress": "127.0.0.1:$PEBBLE_MGMT_PORT",
+    "listenAddress": "127.0.0.1:$port",
+    "managementListenAddress": "127.0.0.1:$mgmt",
     "certificate": "$dir/cert.pem",
     "privateKey": "$dir/key.pem",
-    "httpPort": $PEBBLE_HTTP01_PORT,
-    "tlsPort": $PEBBLE_TLSALPN_PORT,
+    "httpPort": $http01,
+    "tlsPort": $tlsalpn,
     "ocspResponderURL": "",
     "externalAccountBindingRequired": false,
     "certificateValidityPeriod": ${OPSCTL_PEBBLE_VALIDITY_SECONDS:-7776000}
@@ -401,19 +404,28 @@ start_pebble() {
 }
 EOF
   local envs=(PEBBLE_VA_NOSLEEP="${PEBBLE_VA_NOSLEEP:-1}" PEBBLE_WFE_NONCEREJECT="${PEBBLE_WFE_NONCEREJECT:-0}")
-  [ -n "${PEBBLE_VA_ALWAYS_VALID:-}" ] && envs+=(PEBBLE_VA_ALWAYS_VALID="$PEBBLE_VA_ALWAYS_VALID")
+  if [ -n "$valid" ]; then envs+=(PEBBLE_VA_ALWAYS_VALID=1)
+  elif [ -n "${PEBBLE_VA_ALWAYS_VALID:-}" ]; then envs+=(PEBBLE_VA_ALWAYS_VALID="$PEBBLE_VA_ALWAYS_VALID"); fi
   [ -n "${PEBBLE_AUTHZREUSE:-}" ] && envs+=(PEBBLE_AUTHZREUSE="$PEBBLE_AUTHZREUSE")
-  spawn pebble env "${envs[@]}" /usr/bin/pebble -config "$dir/pebble-config.json" \
+  spawn "$name" env "${envs[@]}" /usr/bin/pebble -config "$dir/pebble-config.json" \
     -dnsserver "127.0.0.1:$PDNS_DNS_PORT"
 }
 
-ready_pebble() {
-  local dir="$PEERS_DIR/pebble"
-  curl -fsS -m 3 --cacert "$dir/ca.pem" "https://127.0.0.1:$PEBBLE_PORT/dir" | grep -q newNonce || return 1
+start_pebble() { start_pebble_common pebble "$PEBBLE_PORT" "$PEBBLE_MGMT_PORT" "$PEBBLE_HTTP01_PORT" "$PEBBLE_TLSALPN_PORT"; }
+# Never dials a challenge port: always-valid mode skips validation.
+start_pebble_valid() {
+  start_pebble_common pebble-valid "$PEBBLE_VALID_PORT" "$PEBBLE_VALID_MGMT_PORT" "$((45136 + OFF))" "$((45137 + OFF))" always-valid
+}
+
+ready_pebble_common() { # NAME PORT MGMT_PORT
+  local dir="$PEERS_DIR/$1"
+  curl -fsS -m 3 --cacert "$dir/ca.pem" "https://127.0.0.1:$2/dir" | grep -q newNonce || return 1
   # the issuing root changes on every start: save it for tests
-  curl -fsS -m 3 --cacert "$dir/ca.pem" "https://127.0.0.1:$PEBBLE_MGMT_PORT/roots/0" -o "$dir/issuer-root.pem.tmp" \
+  curl -fsS -m 3 --cacert "$dir/ca.pem" "https://127.0.0.1:$3/roots/0" -o "$dir/issuer-root.pem.tmp" \
     && grep -q 'BEGIN CERTIFICATE' "$dir/issuer-root.pem.tmp" && mv "$dir/issuer-root.pem.tmp" "$dir/issuer-root.pem"
 }
+ready_pebble() { ready_pebble_common pebble "$PEBBLE_PORT" "$PEBBLE_MGMT_PORT"; }
+ready_pebble_valid() { ready_pebble_common pebble-valid "$PEBBLE_VALID_PORT" "$PEBBLE_VALID_MGMT_PORT"; }
 
 # ---------------------------------------------------------------------------- nginx
 
@@ -521,6 +533,11 @@ write_env() {
       echo "PEBBLE_CA_CERT=$PEERS_DIR/pebble/ca.pem"
       [ -f "$PEERS_DIR/pebble/issuer-root.pem" ] && echo "PEBBLE_ISSUER_ROOT=$PEERS_DIR/pebble/issuer-root.pem"
       echo "PEBBLE_CERT_VALIDITY_SECONDS=$(sed -n 's/.*"certificateValidityPeriod": *\([0-9]*\).*/\1/p' "$PEERS_DIR/pebble/pebble-config.json")"
+    fi
+    if svc_up pebble-valid; then
+      echo "PEBBLE_VALID_DIRECTORY_URL=https://127.0.0.1:$PEBBLE_VALID_PORT/dir"
+      echo "PEBBLE_VALID_CA_CERT=$PEERS_DIR/pebble-valid/ca.pem"
+      [ -f "$PEERS_DIR/pebble-valid/issuer-root.pem" ] && echo "PEBBLE_VALID_ISSUER_ROOT=$PEERS_DIR/pebble-valid/issuer-root.pem"
     fi
     if svc_up nginx; then
       echo "NGINX_URL=https://127.0.0.1:$NGINX_PORT"

@@ -7,6 +7,7 @@ import { deployPlan } from "./deploy-plan/index.ts";
 import { exitCodes } from "./exit-codes/index.ts";
 import { history } from "./history/index.ts";
 import { lock } from "./lock/index.ts";
+import { rotateCert } from "./rotate-cert/index.ts";
 import { schema } from "./schema/index.ts";
 import { version } from "./version/index.ts";
 
@@ -24,6 +25,7 @@ export const root: GroupCommand = {
     "exit-codes": exitCodes,
     history,
     lock,
+    "rotate-cert": rotateCert,
     schema,
     version,
   },

@@ -1,8 +1,12 @@
 import type { Redactor } from "../config/redact.ts";
+import type { AcmeOptions, AcmePort } from "../providers/acme/client.ts";
+import type { AcmPort } from "../providers/aws/acm.ts";
 import type { Ec2Port } from "../providers/aws/ec2.ts";
 import type { EcsPort } from "../providers/aws/ecs.ts";
 import type { AwsClientOptions } from "../providers/aws/options.ts";
 import type { StsPort } from "../providers/aws/sts.ts";
+import type { DnsOptions, DnsPort } from "../providers/dns/powerdns.ts";
+import type { Route53Options } from "../providers/dns/route53.ts";
 import type { AppsPort } from "../providers/kubernetes/apps.ts";
 import type { KubeTarget } from "../providers/kubernetes/kubeconfig.ts";
 import type { LockBackend } from "./lock/types.ts";
@@ -24,6 +28,10 @@ export interface ProviderFactory {
   sts(opts: AwsClientOptions): Promise<StsPort>;
   ecs(opts: AwsClientOptions): Promise<EcsPort>;
   kubeApps(target: KubeTarget, o: { timeoutMs: number; signal?: AbortSignal }): Promise<AppsPort>;
+  acm(opts: AwsClientOptions): Promise<AcmPort>;
+  acme(opts: AcmeOptions): Promise<AcmePort>;
+  powerdns(opts: DnsOptions): Promise<DnsPort>;
+  route53(opts: Route53Options): Promise<DnsPort>;
   postgresLocks(dsn: string): Promise<LockBackend>;
   s3Locks(opts: AwsClientOptions, o: { bucket: string; prefix: string; leaseMs: number; now: () => Date }): Promise<LockBackend>;
 }

@@ -6,6 +6,20 @@ export interface Peers {
   MOTO_CLOCK_FILE: string;
   MOTO_AUTH_URL?: string;
   PG_URL?: string;
+  PDNS_API_URL?: string;
+  PDNS_API_KEY?: string;
+  PDNS_DNS_PORT?: string;
+  PEBBLE_DIRECTORY_URL?: string;
+  PEBBLE_MGMT_URL?: string;
+  PEBBLE_CA_CERT?: string;
+  PEBBLE_ISSUER_ROOT?: string;
+  PEBBLE_VALID_DIRECTORY_URL?: string;
+  PEBBLE_VALID_CA_CERT?: string;
+  PEBBLE_VALID_ISSUER_ROOT?: string;
+  NGINX_URL?: string;
+  NGINX_CERT?: string;
+  NGINX_KEY?: string;
+  NGINX_RELOAD?: string;
   [key: string]: string | undefined;
 }
 

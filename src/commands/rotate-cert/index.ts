@@ -1,0 +1,120 @@
+import { MUTATING_FLAGS, OUTPUT_FLAGS } from "../../cli/flags.ts";
+import type { PlannableCommand } from "../../core/command.ts";
+import { parseDuration } from "../../core/duration.ts";
+import { usageError } from "../../core/errors.ts";
+import { remoteFailure } from "../../providers/aws/errors.ts";
+import { hostOf } from "./action-data.ts";
+import { rotateHandler } from "./apply.ts";
+import { acmClient, discover, liveSerial, serviceConfig } from "./inventory.ts";
+import { selectCertificates } from "./select.ts";
+import { validateRotation } from "./validate.ts";
+
+export const rotateCert: PlannableCommand = {
+  kind: "plannable",
+  name: "rotate-cert",
+  description: "Renew a service's certificates before they expire: ACME (dns-01) into ACM and onto hosts",
+  flags: [
+    ...MUTATING_FLAGS,
+    { name: "service", kind: "string", required: true, valueName: "NAME", description: "Service whose certificates to rotate (rotateCert.services.<NAME>)" },
+    {
+      name: "renew-within",
+      kind: "duration",
+      configKey: "rotateCert.renewWithin",
+      valueName: "DURATION",
+      description: "Renew certificates expiring within this long (default 30d)",
+    },
+    { name: "force", kind: "boolean", description: "Renew every certificate of the service, however long it has left" },
+    {
+      name: "allow-san-change",
+      kind: "boolean",
+      configKey: "rotateCert.allowSanChange",
+      description: "Accept a new certificate that no longer covers every SAN of the old one",
+    },
+    ...OUTPUT_FLAGS,
+  ],
+  permissions: [
+    "acm:ListCertificates",
+    "acm:ListTagsForCertificate",
+    "acm:DescribeCertificate",
+    "acm:GetCertificate",
+    "acm:ImportCertificate",
+    "route53:ListHostedZonesByName",
+    "route53:GetHostedZone",
+    "route53:ListResourceRecordSets",
+    "route53:ChangeResourceRecordSets",
+    "route53:GetChange",
+  ],
+
+  parameters(ctx) {
+    const rc = ctx.config.rotateCert;
+    const service = String(ctx.flags.service);
+    return {
+      service,
+      domains: serviceConfig(ctx, service)?.domains ?? [],
+      renewWithin: rc.renewWithin,
+      force: ctx.flags.force === true,
+      allowSanChange: rc.allowSanChange,
+      keyType: rc.keyType,
+      directoryUrl: rc.acme.directoryUrl ?? null,
+      dnsProvider: rc.dns.provider,
+      zone: rc.dns.zone ?? null,
+    };
+  },
+
+  async plan(ctx) {
+    const service = String(ctx.flags.service);
+    const svc = serviceConfig(ctx, service);
+    const rc = ctx.config.rotateCert;
+    if (!svc) {
+      const known = Object.keys(rc.services ?? {});
+      throw usageError([
+        {
+          message: `no certificate targets for service '${service}' in environment '${ctx.scope.environment}': set rotateCert.services.${service} (or environments.${ctx.scope.environment}.rotateCert.services.${service})${known.length ? `; configured: ${known.join(", ")}` : ""}`,
+          source: { kind: "flag", name: "--service" },
+        },
+      ]);
+    }
+    const missing = [
+      ["rotateCert.acme.directoryUrl", rc.acme.directoryUrl],
+      ["rotateCert.dns.zone", rc.dns.zone],
+    ].filter(([, v]) => !v);
+    if (missing.length) throw usageError(missing.map(([k]) => ({ message: `${k} is not set: rotate-cert needs it to say how certificates are obtained` })));
+
+    let found: Awaited<ReturnType<typeof discover>>;
+    try {
+      found = await discover(ctx, service, svc, () => acmClient(ctx));
+    } catch (e) {
+      throw remoteFailure("ACM", ctx.config.aws.endpoint, e);
+    }
+    ctx.log.debug(`discovered ${found.targets.length} certificate target(s) for ${service}`);
+    const selection = selectCertificates(found.targets, {
+      service,
+      domains: svc.domains,
+      renewWithinMs: parseDuration(rc.renewWithin) as number,
+      renewWithinText: rc.renewWithin,
+      force: ctx.flags.force === true,
+      now: ctx.deps.now(),
+      issuance: {
+        directoryUrl: rc.acme.directoryUrl as string,
+        challenge: "dns-01",
+        dnsProvider: rc.dns.provider,
+        zone: rc.dns.zone as string,
+        keyType: rc.keyType,
+      },
+    });
+    return { ...selection, checks: found.checks };
+  },
+
+  validate: (plan, ctx) => validateRotation(plan, ctx),
+
+  async live(action, ctx) {
+    const kind = action.resource.type === "aws.acm.certificate" ? "acm" : "host";
+    try {
+      return await liveSerial(kind, action.resource.id, hostOf(action), () => acmClient(ctx));
+    } catch (e) {
+      throw remoteFailure("ACM", ctx.config.aws.endpoint, e);
+    }
+  },
+
+  apply: { rotate: rotateHandler },
+};

@@ -36,7 +36,7 @@ function route53Workspace(zone = ZONE) {
 beforeEach(async () => {
   await w.reset();
   const z = await r53.send(new CreateHostedZoneCommand({ Name: ZONE, CallerReference: `opsctl-${Date.now()}` }));
-  zoneId = (z.HostedZone?.Id as string).replace("/hostedzone/", "");
+  zoneId = String(z.HostedZone?.Id).replace("/hostedzone/", "");
   // Someone else's TXT record at another name must survive.
   await r53.send(
     new ChangeResourceRecordSetsCommand({

@@ -75,6 +75,20 @@ describe("rotate-cert", () => {
   );
 
   test(
+    "host-only targets need no cloud region: the dry run plans the host certificate with scope = environment",
+    async () => {
+      const ws = w.workspace({ acm: false });
+      const cfg = join(ws.dir, "opsctl.config.yaml");
+      writeFileSync(cfg, readFileSync(cfg, "utf8").replace(/^region: .*\n/m, ""));
+      const r = await run(["rotate-cert", "--environment", "prod", "--service", "api", "--dry-run", "--format", "json"], ws);
+      expect(r.code).toBe(10);
+      expect(r.json.scope).toEqual({ environment: "prod" });
+      expect(r.json.plan.actions.map((a: { resource: { id: string } }) => a.resource.id)).toEqual(["host:edge-1"]);
+    },
+    T,
+  );
+
+  test(
     "apply: nginx serves the new serial, ACM has the new notAfter under the same ARN, challenge records are gone",
     async () => {
       const ws = w.workspace();

@@ -45,6 +45,9 @@ export const rotateCert: PlannableCommand = {
     "route53:GetChange",
   ],
 
+  // AWS is involved only for ACM targets or Route 53 challenges; host-only rotations need no region.
+  needsRegion: (c) => c.rotateCert.dns.provider === "route53" || Object.values(c.rotateCert.services ?? {}).some((svc) => svc.acm === true),
+
   parameters(ctx) {
     const rc = ctx.config.rotateCert;
     const service = String(ctx.flags.service);

@@ -14,10 +14,10 @@
 # empty moto). After `start`, <dir>/env holds KEY=value lines (values unquoted) for the
 # services that are up; `stop` rewrites it, and removes it once nothing is up.
 #
-# Ports: moto 45100, moto with IAM auth enforced 45101, postgres 45110, PowerDNS API
-# 45120 / DNS 45121, Pebble ACME 45130 / management 45131 (challenge ports it dials:
-# http-01 45132, tls-alpn-01 45133), Pebble in always-valid mode (for DNS providers it
-# cannot query, e.g. Route 53 in moto) 45134 / management 45135, nginx TLS 45140, etcd client 45150 / peer 45151.
+# Ports: moto 25100, moto with IAM auth enforced 25101, postgres 25110, PowerDNS API
+# 25120 / DNS 25121, Pebble ACME 25130 / management 25131 (challenge ports it dials:
+# http-01 25132, tls-alpn-01 25133), Pebble in always-valid mode (for DNS providers it
+# cannot query, e.g. Route 53 in moto) 25134 / management 25135, nginx TLS 25140, etcd client 25150 / peer 25151.
 #
 # Tunables (environment):
 #   OPSCTL_PEERS_DIR                 state dir (default <repo>/.peers)
@@ -34,22 +34,24 @@ PEERS_DIR="${OPSCTL_PEERS_DIR:-$ROOT/.peers}"
 TIMEOUT="${OPSCTL_PEERS_TIMEOUT:-60}"
 ALL_SERVICES=(moto moto-auth postgres pdns pebble pebble-valid nginx etcd)
 
+# Ports sit below Linux's ephemeral range (32768-60999), so an outgoing connection can
+# never be holding one when a server starts.
 # OPSCTL_PEERS_PORT_OFFSET shifts every port, so two checkouts can run their peers side by side.
 OFF="${OPSCTL_PEERS_PORT_OFFSET:-0}"
-MOTO_PORT=$((45100 + OFF))
-MOTO_AUTH_PORT=$((45101 + OFF))
-PG_PORT=$((45110 + OFF))
-PDNS_API_PORT=$((45120 + OFF))
-PDNS_DNS_PORT=$((45121 + OFF))
-PEBBLE_PORT=$((45130 + OFF))
-PEBBLE_MGMT_PORT=$((45131 + OFF))
-PEBBLE_HTTP01_PORT=$((45132 + OFF))
-PEBBLE_TLSALPN_PORT=$((45133 + OFF))
-PEBBLE_VALID_PORT=$((45134 + OFF))
-PEBBLE_VALID_MGMT_PORT=$((45135 + OFF))
-NGINX_PORT=$((45140 + OFF))
-ETCD_PORT=$((45150 + OFF))
-ETCD_PEER_PORT=$((45151 + OFF))
+MOTO_PORT=$((25100 + OFF))
+MOTO_AUTH_PORT=$((25101 + OFF))
+PG_PORT=$((25110 + OFF))
+PDNS_API_PORT=$((25120 + OFF))
+PDNS_DNS_PORT=$((25121 + OFF))
+PEBBLE_PORT=$((25130 + OFF))
+PEBBLE_MGMT_PORT=$((25131 + OFF))
+PEBBLE_HTTP01_PORT=$((25132 + OFF))
+PEBBLE_TLSALPN_PORT=$((25133 + OFF))
+PEBBLE_VALID_PORT=$((25134 + OFF))
+PEBBLE_VALID_MGMT_PORT=$((25135 + OFF))
+NGINX_PORT=$((25140 + OFF))
+ETCD_PORT=$((25150 + OFF))
+ETCD_PEER_PORT=$((25151 + OFF))
 
 PG_PASSWORD="opsctl-test-pw"
 PDNS_KEY="pdns-test-key"
@@ -414,7 +416,7 @@ EOF
 start_pebble() { start_pebble_common pebble "$PEBBLE_PORT" "$PEBBLE_MGMT_PORT" "$PEBBLE_HTTP01_PORT" "$PEBBLE_TLSALPN_PORT"; }
 # Never dials a challenge port: always-valid mode skips validation.
 start_pebble_valid() {
-  start_pebble_common pebble-valid "$PEBBLE_VALID_PORT" "$PEBBLE_VALID_MGMT_PORT" "$((45136 + OFF))" "$((45137 + OFF))" always-valid
+  start_pebble_common pebble-valid "$PEBBLE_VALID_PORT" "$PEBBLE_VALID_MGMT_PORT" "$((25136 + OFF))" "$((25137 + OFF))" always-valid
 }
 
 ready_pebble_common() { # NAME PORT MGMT_PORT

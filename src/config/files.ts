@@ -63,6 +63,8 @@ export async function loadConfigFile(path: string): Promise<LoadedFile> {
     return fail(`cannot read config file (${(e as NodeJS.ErrnoException).code ?? "error"})`);
   }
   if (st.isDirectory()) fail("is a directory, not a config file");
+  // A FIFO or device would block the read forever (a FIFO with no writer never ends).
+  if (!st.isFile()) fail("is not a regular file");
   if (st.size > MAX_BYTES) fail(`config file is ${st.size} bytes; the limit is ${MAX_BYTES}`);
 
   const { loadConfig } = await import("c12");

@@ -13,6 +13,8 @@ export interface Expectation {
   json: boolean;
   /** Output size allowed (default 64 kB): a 100 kB argument must never be echoed whole. */
   maxOutput?: number;
+  /** A text usage error may print what was loaded before it (`apply` shows the saved plan); default: stdout stays empty. */
+  stdoutOnUsage?: boolean;
 }
 
 /**
@@ -32,6 +34,6 @@ export function violations(r: BinResult, e: Expectation): string[] {
   if (e.json) {
     if (!r.json) out.push("--format json but stdout is not one JSON document");
     else if (r.json.exit?.code !== r.code) out.push(`envelope exit ${JSON.stringify(r.json.exit)} but process exit ${r.code}`);
-  } else if (e.code === 2 && r.code === 2 && r.stdout !== "") out.push("usage error wrote to stdout");
+  } else if (e.code === 2 && r.code === 2 && r.stdout !== "" && !e.stdoutOnUsage) out.push("usage error wrote to stdout");
   return out;
 }

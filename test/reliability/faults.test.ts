@@ -134,4 +134,25 @@ describe("faults at discovery, validation and apply", () => {
     outcomes.sort((a, b) => a.index - b.index);
     expect(failures).toEqual([]);
   }, 240_000);
+
+  test("apply FILE: the endpoint refusing the re-read before any mutation → 4, nothing changed (was exit 1)", async () => {
+    const ids = await serially(async () => [
+      await moto.volume({ ageDays: 90, tags: { Environment: "saved-plan" } }),
+      await moto.volume({ ageDays: 90, tags: { Environment: "saved-plan" } }),
+    ]);
+    const proxy = await new FaultProxy(moto.url).start();
+    try {
+      const { dir, env } = workspace(proxy.url);
+      const saved = await runBin(["cleanup-volumes", "--environment", "saved-plan", "--dry-run", "--out", "plan.json"], { cwd: dir, env });
+      expect(saved.code).toBe(10);
+      proxy.rules = [{ operation: "DescribeVolumes", fault: { kind: "refuse" } }];
+      const r = await runBin(["apply", "plan.json", "--format", "json"], { cwd: dir, env });
+      expect(violations(r, { code: 4, json: true })).toEqual([]);
+      expect(r.json.errors[0].message).toContain("before applying");
+      expect(proxy.calls("DeleteVolume")).toBe(0);
+      expect((await moto.volumeIds()).filter((id) => ids.includes(id)).sort()).toEqual(ids.sort());
+    } finally {
+      proxy.stop();
+    }
+  });
 });

@@ -25,7 +25,7 @@ const sizes = opt("sizes", quick ? "200,1000" : "1000,10000,50000")
 const runs = Number(opt("runs", quick ? "1" : "3"));
 const startupRuns = Number(opt("startup-runs", quick ? "3" : "15"));
 const applyN = Number(opt("apply-n", quick ? "100" : "1000"));
-const port = Number(opt("port", "45790"));
+const port = Number(opt("port", "25690"));
 const benchStarted = performance.now();
 const log = (m: string) => console.error(`[bench ${((performance.now() - benchStarted) / 1000).toFixed(0).padStart(4)}s] ${m}`);
 const CREDS = { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_REGION: "us-east-1", AWS_DEFAULT_REGION: "us-east-1" };

@@ -41,7 +41,15 @@ afterAll(() => {
       "",
       mdTable(
         ["command", "base command line exits", "inputs", "categories", "expected exactly 2", "exit codes seen", "failures"],
-        rows.map((r) => [`\`${r.command || "(top level)"}\``, r.base ?? "–", r.tried, r.categories, r.exact2, r.codes, r.failures]),
+        rows.map((r) => [
+          `\`${r.command || "(top level)"}\``,
+          r.command === "apply" ? "not run: it would apply the saved plan" : (r.base ?? "–"),
+          r.tried,
+          r.categories,
+          r.exact2,
+          r.codes,
+          r.failures,
+        ]),
       ),
       "",
       `The "base command line exits" column is how the valid command line ends (a plannable one tried as a dry run): \`cleanup-volumes\` exits 10 there, so the real run, which is what the inputs mutate, would delete the seeded volumes. ${
@@ -114,8 +122,12 @@ describe("bad arguments", () => {
         const saved = await runBin(["cleanup-volumes", "--environment", "staging", "--dry-run", "--out", "plan.json"], { cwd: ws.dir, env: ws.env });
         expect(saved.code).toBe(10);
       }
-      // How the valid base command line itself ends: a plannable one is tried as a dry run.
-      const control = await runBin([...base, ...(leaf.cmd.kind === "plannable" ? ["--dry-run"] : []), "--format", "json"], { cwd: ws.dir, env: ws.env });
+      // How the valid base command line itself ends: a plannable one is tried as a dry run. `apply FILE` has no
+      // dry run: its base would apply the saved plan for real, which is the point (a mutation let through deletes).
+      const control =
+        path === "apply"
+          ? { code: 0, json: { errors: [] } }
+          : await runBin([...base, ...(leaf.cmd.kind === "plannable" ? ["--dry-run"] : []), "--format", "json"], { cwd: ws.dir, env: ws.env });
       expect(control.code).not.toBe(1);
       if (path === "cleanup-volumes") expect(control.code).toBe(10); // it would delete the seeded volumes
       // A command this workspace does not configure (its base ends in 2 for that reason) must report the

@@ -13,8 +13,11 @@ import { createConnection, createServer, type Server, type Socket } from "node:n
  */
 export type Fault =
   | { kind: "error"; status: number; code: string; message?: string }
-  /** Held this long, then forwarded, unless the client gave up first (then it never reaches moto). */
-  | { kind: "delay"; ms: number }
+  /**
+   * Held this long, then forwarded even if the client has gone (as at a real endpoint, the call
+   * lands); with dropIfAbandoned, a call whose client gave up during the delay is never forwarded.
+   */
+  | { kind: "delay"; ms: number; dropIfAbandoned?: boolean }
   /** The call reaches the server and takes effect, but the client gets this error instead of the answer. */
   | { kind: "lose-response"; status: number; code: string }
   /** The client's TCP connection is reset (RST) before anything is forwarded. */
@@ -161,7 +164,7 @@ export class FaultProxy {
         return new Response(null, { status: 502 });
       }
       await Bun.sleep(f.ms);
-      if (req.signal.aborted) return new Response(null, { status: 499 });
+      if (f.dropIfAbandoned && req.signal.aborted) return new Response(null, { status: 499 });
     }
     if ((await this.beforeForward?.(operation, body, isDryRun)) === "drop") throw new Error("dropped by the fault proxy");
     return this.send(req, url, body);

@@ -156,7 +156,11 @@ try {
       .sort();
     const awsIds = (JSON.parse(readFileSync(out("aws"), "utf8")) as string[]).length;
     const same = opsIds.length === cusIds.length && opsIds.every((id, i) => id === cusIds[i]);
-    results.scale.push({ n, tools: timed, opsctlIds: opsIds.length, custodianIds: cusIds.length, awsIds, expected, same });
+    const phases = await opsctlPhases(tools.opsctl, workspace);
+    results.scale.push({ n, tools: timed, opsctlIds: opsIds.length, custodianIds: cusIds.length, awsIds, expected, same, phases });
+    log(
+      `N=${n}: opsctl phases: discovery ${(phases.discoveryMs / 1000).toFixed(2)} s, validation ${(phases.validationMs / 1000).toFixed(2)} s (${phases.dryRunCalls} DryRun calls)`,
+    );
     log(`N=${n}: opsctl ${fmt(timed.opsctl)} · custodian ${fmt(timed.custodian)} · aws ${fmt(timed["aws cli"])} · same ids: ${same}`);
   }
 
@@ -207,6 +211,30 @@ try {
 
 writeReport(results, join(ROOT, "docs"));
 log(`wrote docs/benchmarks.md and docs/benchmarks.svg in ${((performance.now() - benchStarted) / 60000).toFixed(1)} min`);
+
+/**
+ * Where opsctl's dry run spends its time, seen from a pass-through proxy (no faults): discovery
+ * (DescribeVolumes) until the first DeleteVolume DryRun call, then validation (every DryRun call).
+ */
+async function opsctlPhases(opsctl: string, workspace: (endpoint: string) => { dir: string; env: Record<string, string> }) {
+  const proxy = await new FaultProxy(moto.url).start();
+  try {
+    const w = workspace(proxy.url);
+    const s = await runOnce({
+      cmd: [opsctl, "cleanup-volumes", "--environment", "staging", "--dry-run", "--format", "json"],
+      cwd: w.dir,
+      env: w.env,
+      okCodes: [10],
+    });
+    const describe = proxy.seen.find((x) => x.operation === "DescribeVolumes");
+    const dry = proxy.seen.filter((x) => x.operation === "DeleteVolume" && x.dryRun);
+    const first = dry[0]?.at ?? 0;
+    const last = dry.at(-1)?.at ?? 0;
+    return { wallMs: s.wallMs, discoveryMs: first - (describe?.at ?? 0), validationMs: last - first, dryRunCalls: dry.length };
+  } finally {
+    proxy.stop();
+  }
+}
 
 function fmt(s: Summary | undefined): string {
   return s ? `${(s.wallMs / 1000).toFixed(2)} s, cpu ${(s.cpuMs / 1000).toFixed(2)} s, ${s.rssMB.toFixed(0)} MB` : "-";

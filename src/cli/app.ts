@@ -63,11 +63,11 @@ export async function runCli(argv: string[], root: OpsCommand, rawDeps: Deps): P
     deps.stdout.write(`${JSON.stringify(toEnvelope(report, deps.build), null, 2)}\n`);
   } else {
     const text = renderText(report, createStyle(outColor, { cwd: deps.cwd, home: deps.env.HOME }));
-    if (text) deps.stdout.write(`${text}\n`);
+    if (text) deps.stdout.write(`${terminalSafe(text, outColor)}\n`);
   }
   {
     const errs = renderErrors(report, createStyle(errColor, { cwd: deps.cwd, home: deps.env.HOME }));
-    if (errs) deps.stderr.write(`${errs}\n`);
+    if (errs) deps.stderr.write(`${terminalSafe(errs, errColor)}\n`);
   }
   return exitCode(report.exit);
 }
@@ -92,4 +92,14 @@ function unknownCommand(group: OpsCommand, word: string): string {
   const names = group.kind === "group" ? Object.keys(group.subCommands) : [];
   const hint = closest(word, names);
   return `unknown command '${printable(word)}'${hint ? ` (did you mean '${hint}'?)` : ""}; commands: ${names.join(", ")}`;
+}
+
+/**
+ * Text for people never carries raw control characters from input (an environment name
+ * holding an escape sequence is echoed in headers): they become "?". Only our own colour
+ * codes survive, and only when colour is on.
+ */
+function terminalSafe(text: string, color: boolean): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must not reach a terminal
+  return text.replace(/\u001b\[[0-9;]*m|[\u0000-\u0008\u000b-\u001f\u007f]/g, (m) => (color && m.length > 1 ? m : "?"));
 }

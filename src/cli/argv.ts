@@ -39,7 +39,8 @@ export function parseArgv(argv: string[], specs: FlagSpec[], positionals: Positi
       const hint = closest(rawName, [...byName.keys()]);
       problems.push({
         message: `unknown flag ${printable(token.startsWith("--") ? `--${rawName}` : token)}${hint ? ` (did you mean --${hint}?)` : ""}`,
-        source: flagSource(rawName),
+        // The source is printed too: the operator's token, kept short and free of control characters.
+        source: flagSource(printable(rawName)),
       });
       // Its value, if it had one, is not a stray positional: skip it to avoid a second, misleading error.
       const next = argv[i + 1];
@@ -91,7 +92,10 @@ export function parseArgv(argv: string[], specs: FlagSpec[], positionals: Positi
     }
   });
   if (out.positionals.length > positionals.length) {
-    const extra = out.positionals.slice(positionals.length).map(printable).join(" ");
+    const extra = out.positionals
+      .slice(positionals.length)
+      .map((p) => printable(p))
+      .join(" ");
     problems.push({
       message: `unexpected argument${out.positionals.length - positionals.length > 1 ? "s" : ""}: ${extra}`,
       source: { kind: "argument", name: extra },
@@ -119,10 +123,10 @@ function checkValue(spec: FlagSpec, value: string): { value: string | number } |
 }
 
 /** Echoing operator input back: keep it one short line so a 100 kB argument stays readable. */
-export function printable(s: string): string {
+export function printable(s: string, max = 80): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must not reach a terminal
   const flat = s.replace(/[\u0000-\u001f\u007f]/g, "?");
-  return flat.length > 80 ? `${flat.slice(0, 77)}...` : flat;
+  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
 }
 
 /** Whether --format json was asked for, found before full parsing so usage errors can be JSON too. */

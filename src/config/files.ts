@@ -1,5 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
+import { printable } from "../cli/argv.ts";
 import { type Problem, usageError } from "../core/errors.ts";
 
 export const CONFIG_EXTENSIONS = [".json", ".jsonc", ".yaml", ".yml", ".toml"] as const;
@@ -43,15 +44,17 @@ export function findUserConfig(env: Record<string, string | undefined>): string 
 
 /** Loads one config file through c12 (imported lazily: --help never pays for it). */
 export async function loadConfigFile(path: string): Promise<LoadedFile> {
-  const src = { kind: "file" as const, name: path };
+  // A path from --config is operator input: shown whole up to a sane length, never with control characters.
+  const shown = printable(path, 512);
+  const src = { kind: "file" as const, name: shown };
   const fail = (message: string): never => {
-    throw usageError([{ message: `${path}: ${message}`, source: src }]);
+    throw usageError([{ message: `${shown}: ${message}`, source: src }]);
   };
   const name = basename(path);
   const ext = extname(name);
   const isRc = name === ".opsctlrc";
   if (!isRc && !(CONFIG_EXTENSIONS as readonly string[]).includes(ext)) {
-    fail(`unsupported config format '${ext || name}'; use ${CONFIG_EXTENSIONS.join(", ")} or .opsctlrc`);
+    fail(`unsupported config format '${printable(ext || name)}'; use ${CONFIG_EXTENSIONS.join(", ")} or .opsctlrc`);
   }
   let st: ReturnType<typeof statSync>;
   try {
@@ -60,6 +63,8 @@ export async function loadConfigFile(path: string): Promise<LoadedFile> {
     return fail(`cannot read config file (${(e as NodeJS.ErrnoException).code ?? "error"})`);
   }
   if (st.isDirectory()) fail("is a directory, not a config file");
+  // A FIFO or device would block the read forever (a FIFO with no writer never ends).
+  if (!st.isFile()) fail("is not a regular file");
   if (st.size > MAX_BYTES) fail(`config file is ${st.size} bytes; the limit is ${MAX_BYTES}`);
 
   const { loadConfig } = await import("c12");

@@ -23,7 +23,7 @@ beforeEach(async () => {
 const deletesOf = (proxy: FaultProxy, id: string) => proxy.seen.filter((s) => s.operation === "DeleteVolume" && !s.dryRun && s.body.includes(id)).length;
 
 async function withProxy<T>(fn: (proxy: FaultProxy) => Promise<T>): Promise<T> {
-  const proxy = new FaultProxy(moto.url).start();
+  const proxy = await new FaultProxy(moto.url).start();
   try {
     return await fn(proxy);
   } finally {

@@ -60,7 +60,7 @@ describe("exit-code table", () => {
 
   test("4 remote: nothing applied because every delete met a remote failure", async () => {
     const volumes = await seed();
-    const proxy = new FaultProxy(moto.url).start();
+    const proxy = await new FaultProxy(moto.url).start();
     try {
       proxy.rules = [{ operation: "DeleteVolume", fault: { kind: "error", status: 503, code: "ServiceUnavailable" } }];
       const { dir, env } = workspace(proxy.url);
@@ -75,7 +75,7 @@ describe("exit-code table", () => {
 
   test("5 partial: one delete fails for good, every other candidate is deleted", async () => {
     const volumes = await seed();
-    const proxy = new FaultProxy(moto.url).start();
+    const proxy = await new FaultProxy(moto.url).start();
     try {
       proxy.rules = [
         { operation: "DeleteVolume", contains: volumes[1], fault: { kind: "error", status: 400, code: "VolumeInUse", message: "volume is in use" } },
@@ -94,7 +94,7 @@ describe("exit-code table", () => {
 
   test("130 interrupted: SIGINT mid-apply finishes in-flight calls, starts nothing new, reports truthfully", async () => {
     const volumes = await seed();
-    const proxy = new FaultProxy(moto.url).start();
+    const proxy = await new FaultProxy(moto.url).start();
     try {
       proxy.rules = [{ operation: "DeleteVolume", fault: { kind: "delay", ms: 1500 } }];
       const { dir, env } = workspace(proxy.url);

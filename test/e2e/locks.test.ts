@@ -36,7 +36,7 @@ const BACKENDS: Record<string, string> = {
 for (const [backend, lockConfig] of Object.entries(BACKENDS)) {
   describe(`${backend} lock backend`, () => {
     test("two concurrent applies on one scope: exactly one gets 4, naming the holder; a dry run never waits", async () => {
-      const proxy = new FaultProxy(moto.url).start();
+      const proxy = await new FaultProxy(moto.url).start();
       try {
         proxy.rules = [{ operation: "DeleteVolume", fault: { kind: "delay", ms: 600 } }];
         const { dir, env } = workspace(proxy.url, lockConfig);
@@ -76,7 +76,7 @@ for (const [backend, lockConfig] of Object.entries(BACKENDS)) {
     });
 
     test("lock list shows a held lock; after the run it is gone; --lock-timeout waits for it", async () => {
-      const proxy = new FaultProxy(moto.url).start();
+      const proxy = await new FaultProxy(moto.url).start();
       try {
         proxy.rules = [{ operation: "DeleteVolume", fault: { kind: "delay", ms: 400 } }];
         const { dir, env } = workspace(proxy.url, lockConfig);
@@ -110,7 +110,7 @@ for (const [backend, lockConfig] of Object.entries(BACKENDS)) {
 
 describe("lock administration", () => {
   test("a lock left by a killed run: listed as stale, released with --force (and refused without it)", async () => {
-    const proxy = new FaultProxy(moto.url).start();
+    const proxy = await new FaultProxy(moto.url).start();
     try {
       proxy.rules = [{ operation: "DeleteVolume", fault: { kind: "delay", ms: 2000 } }];
       const { dir, env } = workspace(proxy.url, BACKENDS.s3);

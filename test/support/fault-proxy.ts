@@ -1,32 +1,63 @@
+import { createConnection, createServer, type Server, type Socket } from "node:net";
+
 /**
  * A fault-injecting HTTP proxy between opsctl and moto (a real server): it forwards
  * every request, except that chosen AWS operations can be delayed, answered with an
- * error, or performed with the answer lost, for chosen call counts. It records every
- * operation it saw.
+ * error, performed with the answer lost, have their TCP connection reset, or make the
+ * endpoint stop listening (connection refused from then on), for chosen call counts.
+ * It records every operation it saw.
+ *
+ * Clients connect to a plain TCP front (node:net) that pipes each connection to the
+ * HTTP handler (Bun.serve); the handler finds the client's socket by the front's
+ * port, which is what lets it reset a real connection mid-request.
  */
 export type Fault =
   | { kind: "error"; status: number; code: string; message?: string }
-  | { kind: "delay"; ms: number }
+  /**
+   * Held this long, then forwarded even if the client has gone (as at a real endpoint, the call
+   * lands); with dropIfAbandoned, a call whose client gave up during the delay is never forwarded.
+   */
+  | { kind: "delay"; ms: number; dropIfAbandoned?: boolean }
   /** The call reaches the server and takes effect, but the client gets this error instead of the answer. */
-  | { kind: "lose-response"; status: number; code: string };
+  | { kind: "lose-response"; status: number; code: string }
+  /** The client's TCP connection is reset (RST) before anything is forwarded. */
+  | { kind: "reset" }
+  /** The endpoint goes away: this connection is reset and every later connection is refused. */
+  | { kind: "refuse" };
 
 export interface Rule {
-  /** AWS operation name, e.g. DeleteVolume; matched against the query API's Action. */
+  /** AWS operation name, e.g. DeleteVolume; matched against the query API's Action. "*" matches every operation. */
   operation: string;
   /** Only when the request body contains this text (e.g. a volume id). */
   contains?: string;
-  /** EC2 DryRun=true calls are left alone unless this is set: faults usually target the real call. */
-  dryRun?: boolean;
+  /** EC2 DryRun=true calls are left alone unless this is set: faults usually target the real call. "any" matches both. */
+  dryRun?: boolean | "any";
   /** Which matching calls get the fault: from the `after`-th (0-based), `times` of them (default: all). */
   after?: number;
   times?: number;
   fault: Fault;
 }
 
+export interface Seen {
+  operation: string;
+  body: string;
+  dryRun: boolean;
+  faulted: boolean;
+  /** Kind of the fault injected, if any. */
+  fault?: Fault["kind"];
+  /** performance.now() when the request arrived. */
+  at: number;
+}
+
 export class FaultProxy {
-  readonly seen: { operation: string; body: string; dryRun: boolean; faulted: boolean }[] = [];
+  readonly seen: Seen[] = [];
   private server?: ReturnType<typeof Bun.serve>;
+  private front?: Server;
+  private frontPort = 0;
+  /** Client sockets by the local port of their pipe into the HTTP handler. */
+  private readonly pipes = new Map<number, { client: Socket; upstream: Socket }>();
   private counts = new Map<Rule, number>();
+  private refusing = false;
   rules: Rule[] = [];
   /** Runs before a request is forwarded: lets a test change the world mid-apply. "drop" = never forward it. */
   beforeForward?: (operation: string, body: string, dryRun: boolean) => Promise<"drop" | undefined> | "drop" | undefined;
@@ -35,15 +66,41 @@ export class FaultProxy {
   constructor(private readonly target: string) {}
 
   get url(): string {
-    return `http://127.0.0.1:${this.server?.port}`;
+    return `http://127.0.0.1:${this.frontPort}`;
   }
 
-  start(): this {
-    this.server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (req) => this.handle(req) });
+  /** Whether a refuse fault has closed the listener. */
+  get refused(): boolean {
+    return this.refusing;
+  }
+
+  async start(): Promise<this> {
+    this.server = Bun.serve({ hostname: "127.0.0.1", port: 0, idleTimeout: 0, fetch: (req, server) => this.handle(req, server) });
+    const httpPort = this.server.port as number;
+    this.front = createServer((client) => {
+      const upstream = createConnection({ host: "127.0.0.1", port: httpPort });
+      upstream.on("connect", () => this.pipes.set(upstream.localPort as number, { client, upstream }));
+      const drop = () => {
+        if (upstream.localPort) this.pipes.delete(upstream.localPort);
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on("error", drop).on("close", drop);
+      upstream.on("error", drop).on("close", drop);
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    await new Promise<void>((resolve) => this.front?.listen(0, "127.0.0.1", resolve));
+    this.frontPort = (this.front.address() as { port: number }).port;
     return this;
   }
 
   stop(): void {
+    for (const { client, upstream } of this.pipes.values()) {
+      client.destroy();
+      upstream.destroy();
+    }
+    this.front?.close();
     this.server?.stop(true);
   }
 
@@ -66,16 +123,17 @@ export class FaultProxy {
     return this.seen.filter((s) => s.operation === operation && s.dryRun === dryRun).length;
   }
 
-  private async handle(req: Request): Promise<Response> {
+  private async handle(req: Request, server: ReturnType<typeof Bun.serve>): Promise<Response> {
     this.inflight++;
     try {
-      return await this.forward(req);
+      return await this.forward(req, server);
     } finally {
       this.inflight--;
     }
   }
 
-  private async forward(req: Request): Promise<Response> {
+  private async forward(req: Request, server: ReturnType<typeof Bun.serve>): Promise<Response> {
+    const at = performance.now();
     const body = req.method === "GET" || req.method === "HEAD" ? "" : await req.text();
     const url = new URL(req.url);
     const operation =
@@ -85,9 +143,13 @@ export class FaultProxy {
       `${req.method} ${url.pathname}`;
     const isDryRun = /(^|&)DryRun=true(&|$)/.test(body);
     const rule = this.rules.find(
-      (r) => r.operation === operation && (!r.contains || body.includes(r.contains)) && (r.dryRun ?? false) === isDryRun && this.inWindow(r),
+      (r) =>
+        (r.operation === "*" || r.operation === operation) &&
+        (!r.contains || body.includes(r.contains)) &&
+        (r.dryRun === "any" || (r.dryRun ?? false) === isDryRun) &&
+        this.inWindow(r),
     );
-    this.seen.push({ operation, body, dryRun: isDryRun, faulted: Boolean(rule && rule.fault.kind !== "delay") });
+    this.seen.push({ operation, body, dryRun: isDryRun, faulted: Boolean(rule && rule.fault.kind !== "delay"), fault: rule?.fault.kind, at });
     if (rule) {
       const f = rule.fault;
       if (f.kind === "error") return errorResponse(f.status, f.code, f.message ?? "injected by the fault proxy");
@@ -95,7 +157,14 @@ export class FaultProxy {
         await this.send(req, url, body);
         return errorResponse(f.status, f.code, "the answer was lost (injected by the fault proxy)");
       }
+      if (f.kind === "reset" || f.kind === "refuse") {
+        this.resetConnection(server.requestIP(req)?.port);
+        if (f.kind === "refuse") this.refuse();
+        // Never delivered: the connection is gone.
+        return new Response(null, { status: 502 });
+      }
       await Bun.sleep(f.ms);
+      if (f.dropIfAbandoned && req.signal.aborted) return new Response(null, { status: 499 });
     }
     if ((await this.beforeForward?.(operation, body, isDryRun)) === "drop") throw new Error("dropped by the fault proxy");
     return this.send(req, url, body);
@@ -106,6 +175,24 @@ export class FaultProxy {
     headers.delete("host");
     const upstream = await fetch(`${this.target}${url.pathname}${url.search}`, { method: req.method, headers, body: body || undefined });
     return new Response(await upstream.arrayBuffer(), { status: upstream.status, headers: upstream.headers });
+  }
+
+  private resetConnection(port: number | undefined): void {
+    const pipe = port === undefined ? undefined : this.pipes.get(port);
+    if (!pipe) throw new Error(`fault proxy: no client connection for handler port ${port}`);
+    this.pipes.delete(port as number);
+    pipe.client.resetAndDestroy();
+    pipe.upstream.destroy();
+  }
+
+  /** Stops listening and closes every open connection: kept-alive clients must reconnect, and are refused. */
+  private refuse(): void {
+    this.refusing = true;
+    this.front?.close();
+    for (const { client, upstream } of this.pipes.values()) {
+      client.destroy();
+      upstream.destroy();
+    }
   }
 
   private inWindow(r: Rule): boolean {

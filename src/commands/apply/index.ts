@@ -3,7 +3,7 @@ import { applyPlan, refuseUnconfirmed, withScopeLock } from "../../core/apply.ts
 import { appendAudit } from "../../core/audit.ts";
 import type { InfoCommand, PlannableCommand, RunContext } from "../../core/command.ts";
 import { createContext, loadConfigFor } from "../../core/context.ts";
-import { isOpsError, type Problem, validationError } from "../../core/errors.ts";
+import { isOpsError, OpsError, type Problem, validationError } from "../../core/errors.ts";
 import { failedChecks, validatePlan } from "../../core/pipeline.ts";
 import type { Plan } from "../../core/plan.ts";
 import { unmetPreconditions } from "../../core/preconditions.ts";
@@ -88,7 +88,7 @@ async function recheck(cmd: PlannableCommand, ctx: RunContext, saved: Plan, file
   const drifted: Problem[] = [];
   const present: Plan["actions"] = [];
   for (const a of saved.actions) {
-    const live = await cmd.live(a, ctx);
+    const live = await liveOrRemote(cmd, a, ctx);
     const unmet = live ? unmetPreconditions(a.preconditions, live) : a.operation === "delete" ? [] : ["the resource no longer exists"];
     if (unmet.length) drifted.push({ message: `${a.id}: ${unmet.join("; ")}`, resource: a.resource.id });
     // A resource a finished delete already removed needs no dry-run validation.
@@ -98,4 +98,23 @@ async function recheck(cmd: PlannableCommand, ctx: RunContext, saved: Plan, file
   const revalidated = await validatePlan(cmd, ctx, { ...saved, actions: present });
   const failed = failedChecks(revalidated);
   if (failed.length) throw validationError(failed, `${file}: nothing was changed.`);
+}
+
+/**
+ * Re-reads one resource for the drift check. A remote failure here (unreachable,
+ * throttled, credentials rejected) is exit 4 with nothing changed, not an internal
+ * error: an SDK or socket error (it carries $metadata or a string code) becomes a
+ * remote OpsError; anything else is still a bug.
+ */
+async function liveOrRemote(cmd: PlannableCommand, a: Plan["actions"][number], ctx: RunContext) {
+  try {
+    return await cmd.live(a, ctx);
+  } catch (e) {
+    const err = e as { $metadata?: unknown; code?: unknown; name?: string; message?: string };
+    if (isOpsError(e) || !(err && (err.$metadata !== undefined || typeof err.code === "string"))) throw e;
+    const what = `${err.name && err.name !== "Error" ? `${err.name}: ` : ""}${String(err.message ?? e)
+      .split("\n")[0]
+      ?.slice(0, 300)}`;
+    throw new OpsError("remote", [{ message: `cannot re-read ${a.resource.id} before applying: ${what}`, resource: a.resource.id }], { cause: e });
+  }
 }

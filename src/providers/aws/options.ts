@@ -19,7 +19,8 @@ export function clientConfig(o: AwsClientOptions) {
     ...(o.profile ? { profile: o.profile } : {}),
     maxAttempts: o.maxAttempts,
     retryMode: "standard",
-    requestHandler: { requestTimeout: o.requestTimeoutMs, connectionTimeout: Math.min(o.requestTimeoutMs, 5000) },
+    // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes and keeps waiting.
+    requestHandler: { requestTimeout: o.requestTimeoutMs, throwOnRequestTimeout: true, connectionTimeout: Math.min(o.requestTimeoutMs, 5000) },
   };
 }
 

@@ -209,7 +209,7 @@ try {
   moto.stop();
 }
 
-writeReport(results, join(ROOT, "docs"));
+writeReport(results, join(ROOT, "docs"), join(BENCH, "results.json"));
 log(`wrote docs/benchmarks.md and docs/benchmarks.svg in ${((performance.now() - benchStarted) / 60000).toFixed(1)} min`);
 
 /**

@@ -28,7 +28,9 @@ export interface BenchResults {
 const TOOLS = ["opsctl", "custodian", "aws cli"] as const;
 const COLORS: Record<string, string> = { opsctl: "#1f77b4", custodian: "#d62728", "aws cli": "#2ca02c" };
 
-export function writeReport(r: BenchResults, docs: string): void {
+export function writeReport(r: BenchResults, docs: string, raw?: string): void {
+  // The raw figures too, so the report can be checked against them.
+  if (raw) writeFileSync(raw, `${JSON.stringify(r, null, 2)}\n`);
   writeFileSync(join(docs, "benchmarks.md"), markdown(r));
   writeFileSync(join(docs, "benchmarks.svg"), svg(r));
 }
@@ -218,6 +220,7 @@ function markdown(r: BenchResults): string {
       ["--concurrency", "added latency", "wall", "speed-up vs 1", "executor phase", "speed-up vs 1", "CPU", "peak RSS"],
       r.apply.map((a) => [
         String(a.concurrency),
+        `${a.latencyMs} ms`,
         ms(a.wallMs),
         ratio(c1?.wallMs, a.wallMs),
         ms(a.executorMs),

@@ -1,4 +1,5 @@
 #!/usr/bin/env -S deno run -A
+import { writeSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { runCli } from "./cli/app.ts";
 import { root } from "./commands/index.ts";
@@ -21,9 +22,23 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-const writer = (stream: NodeJS.WriteStream): Writer => ({
+/**
+ * Output is written synchronously: with a pipe on the other end, Bun hands
+ * process.stdout.write data to the OS later, and the process.exit below would cut a
+ * large JSON document (or a long error list) at 128 KiB.
+ */
+const writer = (fd: 1 | 2, stream: NodeJS.WriteStream): Writer => ({
   write: (text) => {
-    stream.write(text);
+    const buf = Buffer.from(text);
+    for (let off = 0; off < buf.length; ) {
+      try {
+        off += writeSync(fd, buf, off);
+      } catch (e) {
+        // A non-blocking pipe that is full: wait a moment and go on.
+        if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      }
+    }
   },
   isTTY: Boolean(stream.isTTY),
 });
@@ -32,8 +47,8 @@ const deps: Deps = {
   env: { ...process.env },
   cwd: process.cwd(),
   now: () => new Date(),
-  stdout: writer(process.stdout),
-  stderr: writer(process.stderr),
+  stdout: writer(1, process.stdout),
+  stderr: writer(2, process.stderr),
   stdinIsTTY: Boolean(process.stdin.isTTY),
   prompt: async (question) => {
     if (!process.stdin.isTTY) return undefined;
@@ -52,7 +67,4 @@ const deps: Deps = {
 };
 
 const code = await runCli(process.argv.slice(2), root, deps);
-// Let stdout drain before leaving (a pipe may still hold the JSON document).
-process.exitCode = code;
-await new Promise<void>((resolve) => (process.stdout.writableNeedDrain ? process.stdout.once("drain", () => resolve()) : resolve()));
 process.exit(code);

@@ -31,6 +31,15 @@ describe("the binary with an empty environment (env -i)", () => {
     }
   });
 
+  test("output larger than a pipe buffer arrives whole (stdout JSON and stderr), before the process exits", async () => {
+    const flags = Array.from({ length: 3000 }, (_, i) => `--bogus-flag-number-${i}`);
+    const r = await bare(["cleanup-volumes", "--format", "json", ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.json.errors).toHaveLength(3001);
+    expect(r.stdout.length).toBeGreaterThan(256 * 1024);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(3002);
+  });
+
   test("no command, an unknown command, a group without its subcommand → 2 with a hint", async () => {
     const none = await bare([]);
     expect(none.code).toBe(2);

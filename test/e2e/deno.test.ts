@@ -1,27 +1,12 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
-import { runBin, runProcess } from "../support/bin.ts";
+import { runBin } from "../support/bin.ts";
+import { runDeno, stable } from "../support/deno.ts";
 import { workspace } from "../support/e2e-env.ts";
 import { Moto } from "../support/moto.ts";
 
 // The source must run under Deno with the same contract as the compiled binary.
 
-const ROOT = join(import.meta.dir, "..", "..");
-const DENO = join(ROOT, "node_modules", ".bin", "deno");
 const moto = new Moto();
-
-const runDeno = (args: string[], o: { cwd: string; env: Record<string, string> }) =>
-  runProcess([DENO, "run", "-A", "--quiet", join(ROOT, "src", "main.ts"), ...args], { ...o, env: { ...o.env, DENO_NO_UPDATE_CHECK: "1" } });
-
-/** Fields that differ between two honest runs: wall-clock time and what derives from it. */
-function stable(j: { plan?: { createdAt?: string; digest?: string } | null }) {
-  const copy = structuredClone(j);
-  if (copy.plan) {
-    copy.plan.createdAt = "<time>";
-    copy.plan.digest = "<digest>";
-  }
-  return copy;
-}
 
 describe("deno run -A src/main.ts matches the binary", () => {
   beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
-import { join } from "node:path";
-import { runBin, runProcess } from "../support/bin.ts";
+import { runBin } from "../support/bin.ts";
+import { runDeno, stable } from "../support/deno.ts";
 import { workspace } from "../support/e2e-env.ts";
 import { BILLING, type KubeAuth, startFakeKube, writeKubeconfig } from "../support/kube.ts";
 
@@ -8,8 +8,6 @@ import { BILLING, type KubeAuth, startFakeKube, writeKubeconfig } from "../suppo
 // the same deploy-plan over HTTPS with a private CA, with and without client
 // certificates, must answer exactly like the compiled binary.
 
-const ROOT = join(import.meta.dir, "..", "..");
-const DENO = join(ROOT, "node_modules", ".bin", "deno");
 const { fake, certs } = startFakeKube();
 afterAll(() => fake.stop());
 beforeEach(() => fake.reset(BILLING));
@@ -19,18 +17,6 @@ function setup(auth: KubeAuth) {
   ws.env.KUBECONFIG = writeKubeconfig(ws.dir, auth, fake, certs);
   ws.env.DENO_NO_UPDATE_CHECK = "1";
   return ws;
-}
-
-const runDeno = (args: string[], o: { cwd: string; env: Record<string, string> }) =>
-  runProcess([DENO, "run", "-A", "--quiet", join(ROOT, "src", "main.ts"), ...args], o);
-
-function stable(j: { plan?: { createdAt?: string; digest?: string } | null }) {
-  const copy = structuredClone(j);
-  if (copy.plan) {
-    copy.plan.createdAt = "<time>";
-    copy.plan.digest = "<digest>";
-  }
-  return copy;
 }
 
 describe("deno run -A src/main.ts deploy-plan over HTTPS", () => {

@@ -2,6 +2,7 @@ import { MUTATING_FLAGS, OUTPUT_FLAGS } from "../../cli/flags.ts";
 import type { PlannableCommand, RunContext } from "../../core/command.ts";
 import { mapLimit } from "../../core/concurrency.ts";
 import { parseDuration } from "../../core/duration.ts";
+import { perRun } from "../../core/per-run.ts";
 import type { Check } from "../../core/plan.ts";
 import { awsOptions } from "../../providers/aws/context.ts";
 import type { Ec2Port } from "../../providers/aws/ec2.ts";
@@ -11,6 +12,9 @@ import { type Criteria, liveAttributes, selectVolumes, splitTag } from "./select
 
 const TAG = { re: /^[^=\s][^=]*=.*$/, form: "a tag selector KEY=VALUE" };
 const VALIDATION_CONCURRENCY = 8;
+
+/** One EC2 client per run, shared by discovery, validation, live re-reads and deletes. */
+const client = perRun((ctx): Promise<Ec2Port> => ctx.deps.providers.ec2(awsOptions(ctx)));
 
 export const cleanupVolumes: PlannableCommand = {
   kind: "plannable",
@@ -121,16 +125,6 @@ export const cleanupVolumes: PlannableCommand = {
 
   apply: { delete: deleteVolumeHandler(client) },
 };
-
-const clients = new WeakMap<RunContext, Promise<Ec2Port>>();
-function client(ctx: RunContext): Promise<Ec2Port> {
-  let c = clients.get(ctx);
-  if (!c) {
-    c = ctx.deps.providers.ec2(awsOptions(ctx));
-    clients.set(ctx, c);
-  }
-  return c;
-}
 
 function criteria(ctx: RunContext): Criteria {
   const c = ctx.config.cleanupVolumes;

@@ -1,6 +1,7 @@
 import type { ApplyOutcome, Draft, RunContext, Validation } from "../../core/command.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { OpsError } from "../../core/errors.ts";
+import { perRun } from "../../core/per-run.ts";
 import type { Action, Check, Plan } from "../../core/plan.ts";
 import type { LiveState } from "../../core/preconditions.ts";
 import { awsOptions } from "../../providers/aws/context.ts";
@@ -12,15 +13,7 @@ import { ecsProgress, waitFor } from "./rollout.ts";
 
 export const ECS_SERVICE_TYPE = "aws.ecs.service";
 
-const clients = new WeakMap<RunContext, Promise<EcsPort>>();
-function client(ctx: RunContext): Promise<EcsPort> {
-  let c = clients.get(ctx);
-  if (!c) {
-    c = ctx.deps.providers.ecs(awsOptions(ctx));
-    clients.set(ctx, c);
-  }
-  return c;
-}
+const client = perRun((ctx): Promise<EcsPort> => ctx.deps.providers.ecs(awsOptions(ctx)));
 
 /** Reads wrap SDK failures as exit 4 naming the endpoint; nothing was changed yet. */
 async function read<T>(ctx: RunContext, f: (ecs: EcsPort) => Promise<T>): Promise<T> {

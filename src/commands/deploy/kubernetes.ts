@@ -1,6 +1,7 @@
 import type { ApplyOutcome, Draft, RunContext, Validation } from "../../core/command.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { OpsError } from "../../core/errors.ts";
+import { perRun } from "../../core/per-run.ts";
 import type { Action, Check, Plan } from "../../core/plan.ts";
 import type { LiveState } from "../../core/preconditions.ts";
 import { type AppsPort, type Deployment, FIELD_MANAGER, isKubeError, PATCH_TYPE } from "../../providers/kubernetes/apps.ts";
@@ -18,25 +19,16 @@ interface Session {
   namespace: string;
 }
 
-const sessions = new WeakMap<RunContext, Promise<Session>>();
-
 /** One kubeconfig read and one client per run; the key and token go to the redactor first. */
-export function session(ctx: RunContext): Promise<Session> {
-  let s = sessions.get(ctx);
-  if (!s) {
-    s = (async () => {
-      const c = ctx.config.deploy;
-      const target = await loadKubeTarget({ path: c.kubeconfig, context: c.context, env: ctx.deps.env, cwd: ctx.deps.cwd });
-      ctx.redactor.add(target.tls.key);
-      ctx.redactor.add(target.token);
-      const timeoutMs = parseDuration(ctx.config.aws.requestTimeout) ?? 30_000;
-      const apps = await ctx.deps.providers.kubeApps(target, { timeoutMs, signal: ctx.deps.signal });
-      return { target, apps, namespace: c.namespace ?? target.namespace ?? "default" };
-    })();
-    sessions.set(ctx, s);
-  }
-  return s;
-}
+export const session = perRun(async (ctx): Promise<Session> => {
+  const c = ctx.config.deploy;
+  const target = await loadKubeTarget({ path: c.kubeconfig, context: c.context, env: ctx.deps.env, cwd: ctx.deps.cwd });
+  ctx.redactor.add(target.tls.key);
+  ctx.redactor.add(target.token);
+  const timeoutMs = parseDuration(ctx.config.aws.requestTimeout) ?? 30_000;
+  const apps = await ctx.deps.providers.kubeApps(target, { timeoutMs, signal: ctx.deps.signal });
+  return { target, apps, namespace: c.namespace ?? target.namespace ?? "default" };
+});
 
 export function kubeParameters(ctx: RunContext, input: DeployInput): Record<string, unknown> {
   const c = ctx.config.deploy;

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { HostTarget } from "../../config/schema.ts";
 import type { RunContext } from "../../core/command.ts";
+import { perRun } from "../../core/per-run.ts";
 import type { Check } from "../../core/plan.ts";
 import type { AcmCertificate, AcmPort } from "../../providers/aws/acm.ts";
 import { awsOptions } from "../../providers/aws/context.ts";
@@ -106,12 +107,4 @@ export async function liveSerial(
   return "problem" in t ? undefined : { serial: t.cert.serial };
 }
 
-const acms = new WeakMap<RunContext, Promise<AcmPort>>();
-export function acmClient(ctx: RunContext): Promise<AcmPort> {
-  let c = acms.get(ctx);
-  if (!c) {
-    c = ctx.deps.providers.acm(awsOptions(ctx));
-    acms.set(ctx, c);
-  }
-  return c;
-}
+export const acmClient = perRun((ctx): Promise<AcmPort> => ctx.deps.providers.acm(awsOptions(ctx)));

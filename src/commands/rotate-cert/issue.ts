@@ -2,6 +2,7 @@ import { createPrivateKey } from "node:crypto";
 import type { RunContext } from "../../core/command.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { isOpsError, OpsError, usageError } from "../../core/errors.ts";
+import { perRun } from "../../core/per-run.ts";
 import type { AcmePort, Issued, KeyType } from "../../providers/acme/client.ts";
 import { awsOptions } from "../../providers/aws/context.ts";
 import type { DnsPort } from "../../providers/dns/powerdns.ts";
@@ -18,60 +19,47 @@ export interface IssueParams {
 }
 
 const issued = new WeakMap<RunContext, Map<string, Promise<Issued>>>();
-const acmes = new WeakMap<RunContext, Promise<AcmePort>>();
-const dnss = new WeakMap<RunContext, Promise<DnsPort>>();
 
-export function acmeClient(ctx: RunContext): Promise<AcmePort> {
-  let p = acmes.get(ctx);
-  if (!p) {
-    const a = ctx.config.rotateCert.acme;
-    const directoryUrl = required(a.directoryUrl, "rotateCert.acme.directoryUrl");
-    const accountKey = required(ctx.secret("rotateCert.acme.accountKey"), "rotateCert.acme.accountKey");
-    redactPem(ctx, accountKey);
-    try {
-      createPrivateKey(accountKey);
-    } catch {
-      throw usageError([{ message: "rotateCert.acme.accountKey: not a PEM private key (value not shown: secret)" }]);
-    }
-    p = ctx.deps.providers.acme({
-      directoryUrl,
-      accountKey,
-      ...(a.email ? { email: a.email } : {}),
-      ...(a.caCert ? { caCertFile: a.caCert } : {}),
-      timeoutMs: parseDuration(a.timeout) ?? 30_000,
-      log: (m) => ctx.log.debug(m),
-    });
-    acmes.set(ctx, p);
+export const acmeClient = perRun((ctx): Promise<AcmePort> => {
+  const a = ctx.config.rotateCert.acme;
+  const directoryUrl = required(a.directoryUrl, "rotateCert.acme.directoryUrl");
+  const accountKey = required(ctx.secret("rotateCert.acme.accountKey"), "rotateCert.acme.accountKey");
+  redactPem(ctx, accountKey);
+  try {
+    createPrivateKey(accountKey);
+  } catch {
+    throw usageError([{ message: "rotateCert.acme.accountKey: not a PEM private key (value not shown: secret)" }]);
   }
-  return p;
-}
+  return ctx.deps.providers.acme({
+    directoryUrl,
+    accountKey,
+    ...(a.email ? { email: a.email } : {}),
+    ...(a.caCert ? { caCertFile: a.caCert } : {}),
+    timeoutMs: parseDuration(a.timeout) ?? 30_000,
+    log: (m) => ctx.log.debug(m),
+  });
+});
 
-export function dnsClient(ctx: RunContext): Promise<DnsPort> {
-  let p = dnss.get(ctx);
-  if (!p) {
-    const d = ctx.config.rotateCert.dns;
-    const zone = required(d.zone, "rotateCert.dns.zone");
-    const timeoutMs = parseDuration(ctx.config.rotateCert.acme.timeout) ?? 30_000;
-    p =
-      d.provider === "route53"
-        ? ctx.deps.providers.route53({
-            ...awsOptions(ctx),
-            zone,
-            ...(d.route53?.hostedZoneId ? { hostedZoneId: d.route53.hostedZoneId } : {}),
-            // Route 53 changes take up to a minute to reach every name server.
-            timeoutMs: Math.max(timeoutMs, 120_000),
-          })
-        : ctx.deps.providers.powerdns({
-            apiUrl: required(d.powerdns.apiUrl, "rotateCert.dns.powerdns.apiUrl"),
-            apiKey: required(ctx.secret("rotateCert.dns.powerdns.apiKey"), "rotateCert.dns.powerdns.apiKey"),
-            serverId: d.powerdns.serverId,
-            zone,
-            timeoutMs,
-          });
-    dnss.set(ctx, p);
-  }
-  return p;
-}
+export const dnsClient = perRun((ctx): Promise<DnsPort> => {
+  const d = ctx.config.rotateCert.dns;
+  const zone = required(d.zone, "rotateCert.dns.zone");
+  const timeoutMs = parseDuration(ctx.config.rotateCert.acme.timeout) ?? 30_000;
+  return d.provider === "route53"
+    ? ctx.deps.providers.route53({
+        ...awsOptions(ctx),
+        zone,
+        ...(d.route53?.hostedZoneId ? { hostedZoneId: d.route53.hostedZoneId } : {}),
+        // Route 53 changes take up to a minute to reach every name server.
+        timeoutMs: Math.max(timeoutMs, 120_000),
+      })
+    : ctx.deps.providers.powerdns({
+        apiUrl: required(d.powerdns.apiUrl, "rotateCert.dns.powerdns.apiUrl"),
+        apiKey: required(ctx.secret("rotateCert.dns.powerdns.apiKey"), "rotateCert.dns.powerdns.apiKey"),
+        serverId: d.powerdns.serverId,
+        zone,
+        timeoutMs,
+      });
+});
 
 /** The new certificate for these parameters, ordered at most once per run. */
 export function issueOnce(ctx: RunContext, p: IssueParams): Promise<Issued> {

@@ -1,4 +1,4 @@
-import { type AwsClientOptions, clientConfig, instrument } from "./options.ts";
+import { type AwsClientOptions, awsClient } from "./options.ts";
 
 export interface AcmCertificate {
   arn: string;
@@ -31,8 +31,7 @@ const ALL_KEY_TYPES = ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime
 export async function createAcm(opts: AwsClientOptions): Promise<AcmPort> {
   const { ACMClient, ListCertificatesCommand, ListTagsForCertificateCommand, DescribeCertificateCommand, GetCertificateCommand, ImportCertificateCommand } =
     await import("@aws-sdk/client-acm");
-  const client = new ACMClient(clientConfig(opts));
-  instrument(client, "acm", opts);
+  const client = awsClient(ACMClient, "acm", opts);
   const enc = new TextEncoder();
 
   const tagsOf = async (arn: string) => {

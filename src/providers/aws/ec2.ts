@@ -1,5 +1,5 @@
 import { awsErrorInfo, DENIED_CODES } from "./errors.ts";
-import { type AwsClientOptions, clientConfig, instrument } from "./options.ts";
+import { type AwsClientOptions, awsClient } from "./options.ts";
 
 export interface Volume {
   id: string;
@@ -36,12 +36,10 @@ export interface Ec2Port {
 
 export async function createEc2(opts: AwsClientOptions): Promise<Ec2Port> {
   const sdk = await import("@aws-sdk/client-ec2");
-  const client = new sdk.EC2Client(clientConfig(opts));
-  instrument(client, "ec2", opts);
+  const client = awsClient(sdk.EC2Client, "ec2", opts);
   // CreateSnapshot is not idempotent (no client token): it gets one attempt per call, and the
   // caller re-reads state before trying again instead of letting the SDK retry blindly.
-  const once = new sdk.EC2Client({ ...clientConfig(opts), maxAttempts: 1 });
-  instrument(once, "ec2", opts);
+  const once = awsClient(sdk.EC2Client, "ec2", opts, { maxAttempts: 1 });
 
   const dryRun = async (send: () => Promise<unknown>): Promise<DryRunVerdict> => {
     try {

@@ -1,5 +1,5 @@
 import { awsErrorInfo } from "./errors.ts";
-import { type AwsClientOptions, clientConfig, instrument } from "./options.ts";
+import { type AwsClientOptions, awsClient } from "./options.ts";
 
 export interface EcsService {
   arn: string;
@@ -56,8 +56,7 @@ export async function createEcs(opts: AwsClientOptions): Promise<EcsPort> {
   const { ECSClient, DescribeServicesCommand, DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand } = await import(
     "@aws-sdk/client-ecs"
   );
-  const client = new ECSClient(clientConfig(opts));
-  instrument(client, "ecs", opts);
+  const client = awsClient(ECSClient, "ecs", opts);
   return {
     async describeService(cluster, service) {
       try {

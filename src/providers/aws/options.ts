@@ -63,3 +63,19 @@ export function instrument(client: AnyClient, service: string, o: Pick<AwsClient
     { step: "finalizeRequest", priority: "low", name: "opsctlAttempt" },
   );
 }
+
+/**
+ * The one way opsctl builds an AWS SDK v3 client: options from config, the per-attempt
+ * bound and retry logging. Every client goes through here so that call-level policy
+ * (the SDK's read-only guard while planning, the API-budget limiter) attaches in one place.
+ */
+export function awsClient<C extends AnyClient>(
+  Ctor: new (config: ReturnType<typeof clientConfig>) => C,
+  service: string,
+  o: AwsClientOptions,
+  extra: Record<string, unknown> = {},
+): C {
+  const client = new Ctor({ ...clientConfig(o), ...extra });
+  instrument(client, service, o);
+  return client;
+}

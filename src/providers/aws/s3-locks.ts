@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import { OpsError } from "../../core/errors.ts";
 import { heldMessage, type Lease, type LockBackend, type LockHolder, sleep } from "../../core/lock/types.ts";
 import { awsErrorInfo } from "./errors.ts";
-import { type AwsClientOptions, clientConfig, instrument } from "./options.ts";
+import { type AwsClientOptions, awsClient } from "./options.ts";
 
 const POLL_MS = 500;
 
@@ -17,8 +17,7 @@ interface LockObject extends LockHolder {
  */
 export async function createS3Locks(opts: AwsClientOptions, bucket: string, prefix: string, leaseMs: number, now: () => Date): Promise<LockBackend> {
   const sdk = await import("@aws-sdk/client-s3");
-  const s3 = new sdk.S3Client({ ...clientConfig(opts), forcePathStyle: true });
-  instrument(s3, "s3", opts);
+  const s3 = awsClient(sdk.S3Client, "s3", opts, { forcePathStyle: true });
   const keyOf = (id: string) => `${prefix}locks/${encodeURIComponent(id)}.json`;
 
   const read = async (id: string): Promise<{ lock: LockObject; etag: string } | undefined> => {

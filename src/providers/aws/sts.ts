@@ -1,4 +1,4 @@
-import { type AwsClientOptions, clientConfig, instrument } from "./options.ts";
+import { type AwsClientOptions, awsClient } from "./options.ts";
 
 export interface StsPort {
   /** The account the credentials belong to. */
@@ -7,8 +7,7 @@ export interface StsPort {
 
 export async function createSts(opts: AwsClientOptions): Promise<StsPort> {
   const { STSClient, GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
-  const client = new STSClient(clientConfig(opts));
-  instrument(client, "sts", opts);
+  const client = awsClient(STSClient, "sts", opts);
   return {
     async callerAccount() {
       const r = await client.send(new GetCallerIdentityCommand({}));

@@ -1,6 +1,6 @@
 import { OpsError } from "../../core/errors.ts";
 import { awsErrorInfo, remoteFailure } from "../aws/errors.ts";
-import { type AwsClientOptions, clientConfig, instrument } from "../aws/options.ts";
+import { type AwsClientOptions, awsClient } from "../aws/options.ts";
 import type { DnsPort } from "./powerdns.ts";
 
 // Route 53 through the official SDK client. Only TXT record sets under the zone are
@@ -25,8 +25,7 @@ export async function createRoute53(o: Route53Options): Promise<DnsPort> {
     ChangeResourceRecordSetsCommand,
     GetChangeCommand,
   } = await import("@aws-sdk/client-route-53");
-  const client = new Route53Client(clientConfig({ ...o, region: "us-east-1" }));
-  instrument(client, "route53", o);
+  const client = awsClient(Route53Client, "route53", { ...o, region: "us-east-1" });
   const zone = o.zone.endsWith(".") ? o.zone : `${o.zone}.`;
   let zoneId: string | undefined = o.hostedZoneId?.replace(/^\/hostedzone\//, "");
 

@@ -3,7 +3,7 @@
 // start-up fast with lazy SDK imports; NODE_ENV is fixed so a binary built inside
 // `bun test` still behaves as production.
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const TARGETS = ["linux-x64", "linux-arm64", "linux-x64-musl", "darwin-x64", "darwin-arm64", "windows-x64"] as const;
@@ -19,6 +19,35 @@ const commit = (() => {
   const r = Bun.spawnSync(["git", "rev-parse", "--short=12", "HEAD"], { cwd: root });
   return r.exitCode === 0 ? r.stdout.toString().trim() : "unknown";
 })();
+
+/** Per command folder, a digest of its source files: a saved plan is applied only by the same build of its command. */
+function commandDigests(dirs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const dir of dirs) {
+    for (const name of readdirSync(dir).sort()) {
+      const folder = join(dir, name);
+      if (!statSync(folder).isDirectory()) continue;
+      const h = createHash("sha256");
+      for (const file of listFiles(folder))
+        h.update(`${file.slice(folder.length)}\0`)
+          .update(readFileSync(file))
+          .update("\0");
+      out[name] = `sha256:${h.digest("hex")}`;
+    }
+  }
+  return out;
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((n) => {
+      const p = join(dir, n);
+      return statSync(p).isDirectory() ? listFiles(p) : [p];
+    });
+}
+
+const digests = commandDigests([join(root, "src", "commands")]);
 
 mkdirSync(outdir, { recursive: true });
 const sums: string[] = [];
@@ -42,6 +71,8 @@ for (const target of targets) {
     `__OPSCTL_COMMIT__=${JSON.stringify(commit)}`,
     "--define",
     `__OPSCTL_TARGET__=${JSON.stringify(target)}`,
+    "--define",
+    `__OPSCTL_COMMAND_DIGESTS__=${JSON.stringify(digests)}`,
     join(root, "src/main.ts"),
     "--outfile",
     outfile,

@@ -1,4 +1,4 @@
-import type { Flags, OpsCommand } from "../core/command.ts";
+import type { Flags, GroupCommand, OpsCommand } from "../core/command.ts";
 import type { Deps } from "../core/deps.ts";
 import { isOpsError, usageError } from "../core/errors.ts";
 import { exitCode } from "../core/exit-codes.ts";
@@ -13,7 +13,7 @@ import { helpText } from "./help.ts";
 const BUG_HINT = "This is a bug in opsctl. Please report it with the command you ran and the output of 'opsctl version --format json'.";
 
 /** Runs one invocation and returns the exit code; only src/main.ts turns it into process exit. */
-export async function runCli(argv: string[], root: OpsCommand, rawDeps: Deps): Promise<number> {
+export async function runCli(argv: string[], root: GroupCommand, rawDeps: Deps): Promise<number> {
   const scrubbed = (w: Deps["stdout"]) => ({ isTTY: w.isTTY, write: (t: string) => w.write(rawDeps.redactor.scrub(t)) });
   const deps: Deps = { ...rawDeps, stdout: scrubbed(rawDeps.stdout), stderr: scrubbed(rawDeps.stderr) };
   const json = wantsJson(argv);
@@ -47,7 +47,7 @@ export async function runCli(argv: string[], root: OpsCommand, rawDeps: Deps): P
       const { runPlannable } = await import("../core/pipeline.ts");
       report = await runPlannable(cmd, { deps, flags, path });
     } else {
-      report = await cmd.run({ deps, flags, positionals: parsed.positionals, path });
+      report = await cmd.run({ deps, flags, positionals: parsed.positionals, path, root });
     }
   } catch (e) {
     const command = commandPath || "opsctl";

@@ -1,4 +1,5 @@
-import type { GroupCommand } from "../core/command.ts";
+import type { OpsCommand } from "../core/command.ts";
+import { createRegistry } from "../sdk/registry.ts";
 import { apply } from "./apply/index.ts";
 import { cleanupVolumes } from "./cleanup-volumes/index.ts";
 import { configShow } from "./config/show.ts";
@@ -11,22 +12,22 @@ import { rotateCert } from "./rotate-cert/index.ts";
 import { schema } from "./schema/index.ts";
 import { version } from "./version/index.ts";
 
-/** The command registry: the one place a command is added (and the meta-test walks). */
-export const root: GroupCommand = {
-  kind: "group",
-  name: "opsctl",
-  description: "Contract-first operations CLI: plan, validate, apply — with exit codes CI can branch on",
-  subCommands: {
-    apply,
-    "cleanup-volumes": cleanupVolumes,
-    deploy,
-    "deploy-plan": deployPlan,
-    config: { kind: "group", name: "config", description: "Inspect the layered configuration", subCommands: { show: configShow } },
-    "exit-codes": exitCodes,
-    history,
-    lock,
-    "rotate-cert": rotateCert,
-    schema,
-    version,
-  },
+/** The built-in commands, by command word: the one place a built-in command is added. */
+export const builtinCommands: Record<string, OpsCommand> = {
+  apply,
+  "cleanup-volumes": cleanupVolumes,
+  deploy,
+  "deploy-plan": deployPlan,
+  config: { kind: "group", name: "config", description: "Inspect the layered configuration", subCommands: { show: configShow } },
+  "exit-codes": exitCodes,
+  history,
+  lock,
+  "rotate-cert": rotateCert,
+  schema,
+  version,
 };
+
+export const DESCRIPTION = "Contract-first operations CLI: plan, validate, apply — with exit codes CI can branch on";
+
+/** The registry of the opsctl binary (team binaries build theirs from builtinCommands plus their own). */
+export const root = createRegistry({ name: "opsctl", description: DESCRIPTION, commands: builtinCommands });

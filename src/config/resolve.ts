@@ -5,8 +5,9 @@ import { describeSource, type OpsError, type Problem, type Source, usageError } 
 import { closest } from "../core/suggest.ts";
 import { readEnvLayer, setPath } from "./env.ts";
 import { findRepoConfig, findUserConfig, loadConfigFile } from "./files.ts";
+import { configModel } from "./model.ts";
 import type { Redactor } from "./redact.ts";
-import { type Config, ConfigSchema, DEFAULTS } from "./schema.ts";
+import type { Config } from "./schema.ts";
 import { isLeaf, isSecretPath } from "./schema-walk.ts";
 import { describeSecret, parseSecretRef } from "./secrets.ts";
 
@@ -54,7 +55,7 @@ interface Layer {
  */
 export async function resolveConfig(opts: ResolveOptions): Promise<ResolvedConfig> {
   const problems: Problem[] = [];
-  const layers: Layer[] = [{ role: "default", data: DEFAULTS, sourceOf: () => ({ kind: "default", name: "default" }) }];
+  const layers: Layer[] = [{ role: "default", data: configModel().defaults, sourceOf: () => ({ kind: "default", name: "default" }) }];
   const files: ResolvedConfig["files"] = {};
 
   const fileLayer = async (role: "repository" | "user", path: string | undefined) => {
@@ -152,10 +153,10 @@ function flatten(obj: Record<string, unknown>, path: string[]): [string, unknown
 }
 
 function schemaProblems(layer: Layer): Problem[] {
-  const r = v.safeParse(ConfigSchema, layer.data);
+  const r = v.safeParse(configModel().schema, layer.data);
   if (r.success) return [];
-  return r.issues.map((issue) => {
-    const path = (issue.path ?? []).map((p) => String(p.key));
+  return r.issues.map((issue: v.BaseIssue<unknown>) => {
+    const path = (issue.path ?? []).map((p: { key: unknown }) => String(p.key));
     const key = path.join(".");
     let message = `${key || "(top level)"}: ${issue.message}`;
     if (issue.type === "strict_object" && path.length) {
@@ -176,7 +177,7 @@ function schemaProblems(layer: Layer): Problem[] {
 
 function parentEntries(path: string[]): Record<string, unknown> {
   // biome-ignore lint/suspicious/noExplicitAny: walking valibot's structural schema
-  let node: any = ConfigSchema;
+  let node: any = configModel().schema;
   for (const seg of path) {
     while (node?.wrapped) node = node.wrapped;
     node = node?.type === "record" ? node.value : node?.entries?.[seg];

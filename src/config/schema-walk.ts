@@ -1,4 +1,4 @@
-import { ConfigSchema } from "./schema.ts";
+import { configModel } from "./model.ts";
 
 // valibot schemas are plain data; walking them lets env-var coercion, secret
 // detection and provenance follow the one schema instead of a second key list.
@@ -38,8 +38,8 @@ function describe(node: Node): SchemaNode {
 }
 
 /** The schema node at a dotted path, or undefined when the path is not a config key. */
-export function schemaAt(path: string[], root: Node = ConfigSchema): SchemaNode | undefined {
-  let cur = describe(root);
+export function schemaAt(path: string[], root?: Node): SchemaNode | undefined {
+  let cur = describe(root ?? configModel().schema);
   for (const seg of path) {
     if (cur.kind === "object") {
       const next = cur.node.entries[seg];

@@ -2,10 +2,11 @@ import { hostname, userInfo } from "node:os";
 import { createStyle } from "../views/style.ts";
 import { renderPlan } from "../views/text/plan.ts";
 import { appendAudit } from "./audit.ts";
+import { failedChecks, withChecks } from "./checks.ts";
 import type { PlannableCommand, RunContext } from "./command.ts";
-import { useColor } from "./context.ts";
+import { enterPhase, useColor } from "./context.ts";
 import { parseDuration } from "./duration.ts";
-import { OpsError, usageError } from "./errors.ts";
+import { OpsError, usageError, validationError } from "./errors.ts";
 import { execute, exitForResult } from "./executor.ts";
 import type { ExitName } from "./exit-codes.ts";
 import { openLocks } from "./lock/open.ts";
@@ -58,7 +59,14 @@ export async function withScopeLock<T>(cmd: PlannableCommand, ctx: RunContext, p
  * The mutation boundary, shared by `<command>` and `opsctl apply FILE`: confirm on a
  * terminal if needed, execute exactly the plan's actions, append the audit record.
  */
-export async function applyPlan(cmd: PlannableCommand, ctx: RunContext, plan: Plan, locks: LockBackend): Promise<{ result: ExecutionResult; exit: ExitName }> {
+export async function applyPlan(
+  cmd: PlannableCommand,
+  ctx: RunContext,
+  reviewed: Plan,
+  locks: LockBackend,
+  onPlan: (plan: Plan) => void = () => {},
+): Promise<{ result: ExecutionResult; exit: ExitName }> {
+  let plan = reviewed;
   const env = plan.scope.environment;
   if (ctx.config.protectedEnvironments.includes(env) && ctx.flags.yes !== true && plan.actions.length) {
     // A person confirms what they have seen: the plan goes to the terminal first (stdout keeps the final result).
@@ -68,6 +76,14 @@ export async function applyPlan(cmd: PlannableCommand, ctx: RunContext, plan: Pl
       `About to apply ${plan.actions.length} action(s) to protected environment '${env}'. Type the environment name to continue: `,
     );
     if (answer?.trim() !== env) throw new OpsError("usage", [{ message: `confirmation did not match '${env}'; nothing was changed` }]);
+  }
+  if (cmd.prepare && plan.actions.length) {
+    // Apply-only work outside the targets (ordering a certificate): its checks still stop the run before any target changes.
+    enterPhase(ctx, "apply");
+    plan = withChecks(plan, await cmd.prepare(plan, ctx));
+    onPlan(plan);
+    const failed = failedChecks(plan);
+    if (failed.length) throw validationError(failed, "Nothing was changed.");
   }
   const result = await execute(plan, cmd, ctx);
   const exit = exitForResult(result);

@@ -1,5 +1,6 @@
 import { awsErrorInfo } from "../providers/aws/errors.ts";
 import type { PlannableCommand, RunContext } from "./command.ts";
+import { enterPhase } from "./context.ts";
 import { parseDuration } from "./duration.ts";
 import { isOpsError } from "./errors.ts";
 import type { ExitName } from "./exit-codes.ts";
@@ -13,6 +14,7 @@ import type { ActionResult, ErrorClass, ExecutionResult } from "./report.ts";
  * check, and ends with one recorded status. After an interrupt nothing new starts.
  */
 export async function execute(plan: Plan, cmd: PlannableCommand, ctx: RunContext): Promise<ExecutionResult> {
+  enterPhase(ctx, "apply");
   const startedAt = ctx.deps.now().toISOString();
   const results = new Map<string, ActionResult>();
   const queue = [...plan.actions];

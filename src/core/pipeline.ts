@@ -3,8 +3,9 @@ import { resolve } from "node:path";
 import type { Redactor } from "../config/redact.ts";
 import { applyPlan, refuseUnconfirmed, withScopeLock } from "./apply.ts";
 import { appendAudit } from "./audit.ts";
+import { failedChecks, withChecks } from "./checks.ts";
 import type { Flags, PlannableCommand, RunContext } from "./command.ts";
-import { createContext, loadConfigFor } from "./context.ts";
+import { createContext, enterPhase, loadConfigFor } from "./context.ts";
 import type { Deps } from "./deps.ts";
 import { isOpsError, usageError, validationError } from "./errors.ts";
 import { checkGuardrails } from "./guardrails.ts";
@@ -31,6 +32,8 @@ interface State {
  * same plan is executed. Failures become a Report carrying whatever was reached
  * (scope, plan), so even errors come out in the requested format.
  */
+export { failedChecks };
+
 export async function runPlannable(cmd: PlannableCommand, inv: PlannableInvocation): Promise<Report> {
   const { deps, flags } = inv;
   const dryRun = flags["dry-run"] === true;
@@ -57,7 +60,7 @@ export async function runPlannable(cmd: PlannableCommand, inv: PlannableInvocati
       ]);
     }
     if (!dryRun) refuseUnconfirmed({ config: resolved.config, deps, flags }, scope.environment);
-    const ctx = await createContext(deps, flags, resolved, scope, cmd.needsRegion?.(resolved.config) ?? true);
+    const ctx = await createContext(cmd, deps, flags, resolved, scope);
     state.ctx = ctx;
 
     const plan = async () => {
@@ -73,7 +76,11 @@ export async function runPlannable(cmd: PlannableCommand, inv: PlannableInvocati
       return report(planned.actions.length ? "changes" : "ok");
     }
     // Apply plans under the scope's lock, so what runs was decided with nobody else changing it.
-    const applied = await withScopeLock(cmd, ctx, "(planning under lock)", async (locks) => applyPlan(cmd, ctx, await plan(), locks));
+    const applied = await withScopeLock(cmd, ctx, "(planning under lock)", async (locks) =>
+      applyPlan(cmd, ctx, await plan(), locks, (p) => {
+        state.plan = p;
+      }),
+    );
     state.result = applied.result;
     return report(applied.exit, { view: "result" });
   } catch (e) {
@@ -86,6 +93,7 @@ export async function runPlannable(cmd: PlannableCommand, inv: PlannableInvocati
 
 /** Discovery, then control-plane validation and guardrails, sealed into one plan. */
 export async function buildPlan(cmd: PlannableCommand, ctx: RunContext): Promise<Plan> {
+  enterPhase(ctx, "plan");
   const draft = await cmd.plan(ctx);
   const unsealed = {
     schema: PLAN_SCHEMA_ID,
@@ -95,6 +103,7 @@ export async function buildPlan(cmd: PlannableCommand, ctx: RunContext): Promise
     createdAt: ctx.deps.now().toISOString(),
     version: ctx.deps.build.version,
     configDigest: ctx.resolved.digest,
+    producer: producerOf(cmd),
     actions: draft.actions,
     skipped: draft.skipped,
     checks: draft.checks ?? [],
@@ -104,19 +113,15 @@ export async function buildPlan(cmd: PlannableCommand, ctx: RunContext): Promise
 
 /** Runs the command's control-plane validation and the guardrails over a plan; returns it resealed with the checks. */
 export async function validatePlan(cmd: PlannableCommand, ctx: RunContext, plan: Plan): Promise<Plan> {
+  enterPhase(ctx, "validate");
   const validation = cmd.validate && plan.actions.length ? await cmd.validate(plan, ctx) : {};
   const keep = plan.checks.filter((c) => !c.name.startsWith("guardrail."));
-  const checks = [...keep, ...(validation.plan ?? []), ...checkGuardrails(plan, ctx.config)];
-  const actions = plan.actions.map((a) => ({ ...a, checks: [...a.checks, ...(validation.actions?.[a.id] ?? [])] }));
-  const { digest: _old, ...rest } = plan;
-  return sealPlan({ ...rest, actions, checks });
+  return withChecks({ ...plan, checks: keep }, { plan: [...(validation.plan ?? []), ...checkGuardrails(plan, ctx.config)], actions: validation.actions });
 }
 
-export function failedChecks(plan: Plan): { message: string; resource?: string }[] {
-  return [
-    ...plan.checks.filter((c) => c.status === "failed").map((c) => ({ message: `${c.name}: ${c.detail}` })),
-    ...plan.actions.flatMap((a) => a.checks.filter((c) => c.status === "failed").map((c) => ({ message: `${c.name}: ${c.detail}`, resource: a.resource.id }))),
-  ];
+/** Which build of which command made a plan: a saved plan is applied only by the same. */
+export function producerOf(cmd: PlannableCommand): NonNullable<Plan["producer"]> {
+  return { command: cmd.name, version: cmd.version, sourceDigest: cmd.sourceDigest() };
 }
 
 const BAD_PATH = new Set(["ENOENT", "EACCES", "EPERM", "EISDIR", "ENOTDIR", "EROFS"]);

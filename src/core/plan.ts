@@ -32,7 +32,8 @@ export const PreconditionSchema = v.object({
 export const ActionSchema = v.object({
   id: v.string(),
   resource: ResourceSchema,
-  operation: v.picklist(["create", "update", "delete", "replace", "snapshot", "rotate", "deploy"]),
+  /** create, update, delete, replace, snapshot, rotate, deploy, … : each command names its own verbs. */
+  operation: v.pipe(v.string(), v.regex(/^[a-z][a-z0-9-]*$/, "an operation is a lower-case verb, e.g. delete")),
   reason: v.object({
     summary: v.string(),
     evidence: v.record(v.string(), v.union([Scalar, v.array(Scalar)])),
@@ -69,6 +70,8 @@ export const PlanSchema = v.object({
   createdAt: v.string(),
   version: v.string(),
   configDigest: v.string(),
+  /** The command that made the plan, its version and the digest of its source as built. */
+  producer: v.optional(v.object({ command: v.string(), version: v.string(), sourceDigest: v.string() })),
   actions: v.array(ActionSchema),
   skipped: v.array(SkippedSchema),
   checks: v.array(CheckSchema),

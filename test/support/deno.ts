@@ -8,12 +8,16 @@ const DENO = join(ROOT, "node_modules", ".bin", "deno");
 export const runDeno = (args: string[], o: { cwd: string; env: Record<string, string> }) =>
   runProcess([DENO, "run", "-A", "--quiet", join(ROOT, "src", "main.ts"), ...args], { ...o, env: { ...o.env, DENO_NO_UPDATE_CHECK: "1" } });
 
-/** Fields that differ between two honest runs: wall-clock time and what derives from it. */
-export function stable<T extends { plan?: { createdAt?: string; digest?: string } | null }>(j: T): T {
+/**
+ * Fields that differ between two honest runs: wall-clock time and what derives from it,
+ * and the command's source digest, which only a compiled build knows ("source" otherwise).
+ */
+export function stable<T extends { plan?: { createdAt?: string; digest?: string; producer?: { sourceDigest?: string } } | null }>(j: T): T {
   const copy = structuredClone(j);
   if (copy.plan) {
     copy.plan.createdAt = "<time>";
     copy.plan.digest = "<digest>";
+    if (copy.plan.producer) copy.plan.producer.sourceDigest = "<source digest>";
   }
   return copy;
 }

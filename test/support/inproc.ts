@@ -1,14 +1,15 @@
 import { runCli } from "../../src/cli/app.ts";
 import { root } from "../../src/commands/index.ts";
 import { Redactor } from "../../src/config/redact.ts";
-import type { Deps, ProviderFactory } from "../../src/core/deps.ts";
+import type { Deps } from "../../src/core/deps.ts";
+import type { Providers } from "../../src/core/providers.ts";
 
 export const FROZEN_NOW = new Date("2026-11-28T12:00:00.000Z");
 
 export interface InProcOptions {
   env?: Record<string, string | undefined>;
   cwd: string;
-  providers?: Partial<ProviderFactory>;
+  providers?: Providers;
   now?: Date;
   stdinIsTTY?: boolean;
   stderrIsTTY?: boolean;
@@ -48,7 +49,7 @@ export async function runInProcess(argv: string[], o: InProcOptions): Promise<{ 
       return o.answer;
     },
     signal: o.signal ?? new AbortController().signal,
-    providers: { ec2: missing, sts: missing, ...o.providers } as ProviderFactory,
+    providers: { ec2: missing, sts: missing, ...o.providers },
     build: { version: "0.1.0", commit: "test", target: "source" },
     runtime: "test",
     redactor: new Redactor(),

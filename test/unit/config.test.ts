@@ -6,6 +6,12 @@ import { type ResolveOptions, resolveConfig } from "../../src/config/resolve.ts"
 import { resolveSecret } from "../../src/config/secrets.ts";
 import { OpsError } from "../../src/core/errors.ts";
 import { tempRepo } from "../support/tmp.ts";
+// The registry composes the config schema from the commands' sections.
+import "../../src/commands/index.ts";
+
+/** A command's section, as the pipeline hands it to the command (ctx.section). */
+const cleanupVolumes = (config: unknown) =>
+  (config as { cleanupVolumes: { olderThan: string; environmentTag: string; snapshotFirst: boolean; excludeTags: string[] } }).cleanupVolumes;
 
 const opts = (cwd: string, o: Partial<ResolveOptions> = {}): ResolveOptions => ({
   cwd,
@@ -42,8 +48,8 @@ describe("layering and provenance", () => {
     );
     expect(r.config.region).toBe("eu-central-1");
     expect(r.config.guardrails.maxDeletions).toBe(10);
-    expect(r.config.cleanupVolumes.olderThan).toBe("14d");
-    expect(r.config.cleanupVolumes.environmentTag).toBe("Environment");
+    expect(cleanupVolumes(r.config).olderThan).toBe("14d");
+    expect(cleanupVolumes(r.config).environmentTag).toBe("Environment");
     expect(r.config.aws.profile).toBe("ops");
     const region = r.entries.find((e) => e.key === "region");
     expect(region?.source).toEqual({ kind: "flag", name: "--region" });
@@ -178,9 +184,9 @@ describe("env mapping", () => {
         environment: "prod",
       }),
     );
-    expect(r.config.cleanupVolumes.snapshotFirst).toBe(true);
+    expect(cleanupVolumes(r.config).snapshotFirst).toBe(true);
     expect(r.config.protectedEnvironments).toEqual(["prod", "live"]);
-    expect(r.config.cleanupVolumes.excludeTags).toEqual(["keep=yes"]);
+    expect(cleanupVolumes(r.config).excludeTags).toEqual(["keep=yes"]);
     expect(r.config.region).toBe("us-west-1");
   });
 });

@@ -1,10 +1,10 @@
 import { OUTPUT_FLAGS } from "../../cli/flags.ts";
 import { applyPlan, refuseUnconfirmed, withScopeLock } from "../../core/apply.ts";
 import { appendAudit } from "../../core/audit.ts";
-import type { InfoCommand, PlannableCommand, RunContext } from "../../core/command.ts";
+import type { InfoCommand, OpsCommand, PlannableCommand, RunContext } from "../../core/command.ts";
 import { createContext, loadConfigFor } from "../../core/context.ts";
 import { isOpsError, OpsError, type Problem, validationError } from "../../core/errors.ts";
-import { failedChecks, validatePlan } from "../../core/pipeline.ts";
+import { failedChecks, producerOf, validatePlan } from "../../core/pipeline.ts";
 import type { Plan } from "../../core/plan.ts";
 import { unmetPreconditions } from "../../core/preconditions.ts";
 import { type ExecutionResult, problemsToErrors, type Report } from "../../core/report.ts";
@@ -30,7 +30,7 @@ export const apply: InfoCommand = {
     { name: "config", kind: "string", valueName: "FILE", description: "Repository config file (instead of searching upward)" },
     ...OUTPUT_FLAGS,
   ],
-  async run({ deps, flags, positionals }) {
+  async run({ deps, flags, positionals, root }) {
     const state: { plan: Plan | null; result: ExecutionResult | null; ctx: RunContext | null } = { plan: null, result: null, ctx: null };
     const report = (exit: Report["exit"], extra: Partial<Report> = {}): Report => ({
       command: state.plan?.command ?? "apply",
@@ -47,9 +47,9 @@ export const apply: InfoCommand = {
       const file = positionals[0] as string;
       const saved = loadSavedPlan(file, deps, typeof flags["max-age"] === "string" ? flags["max-age"] : "1h");
       state.plan = saved;
-      const { root } = await import("../index.ts");
-      const cmd = Object.values(root.subCommands).find((c): c is PlannableCommand => c.kind === "plannable" && c.name === saved.command);
+      const cmd = findPlannable(root, saved.command);
       if (!cmd) throw validationError([{ message: `${file}: unknown command '${saved.command}' in the plan` }]);
+      checkProducer(cmd, saved, file);
 
       const { resolved, scope } = await loadConfigFor(
         cmd,
@@ -63,14 +63,16 @@ export const apply: InfoCommand = {
         ]);
       }
       refuseUnconfirmed({ config: resolved.config, deps, flags }, scope.environment);
-      const ctx = await createContext(deps, flags, resolved, scope, cmd.needsRegion?.(resolved.config) ?? true);
+      const ctx = await createContext(cmd, deps, flags, resolved, scope);
       state.ctx = ctx;
       if (resolved.digest !== saved.configDigest)
         ctx.log.warn(`configuration changed since ${file} was made (digest ${saved.configDigest.slice(0, 19)} → ${resolved.digest.slice(0, 19)})`);
 
       const applied = await withScopeLock(cmd, ctx, saved.digest, async (locks) => {
         await recheck(cmd, ctx, saved, file);
-        return applyPlan(cmd, ctx, saved, locks);
+        return applyPlan(cmd, ctx, saved, locks, (p) => {
+          state.plan = p;
+        });
       });
       state.result = applied.result;
       return report(applied.exit);
@@ -82,6 +84,33 @@ export const apply: InfoCommand = {
     }
   },
 };
+
+/** Plannable commands anywhere in the registry (team commands may sit in a group). */
+function findPlannable(node: OpsCommand, name: string): PlannableCommand | undefined {
+  if (node.kind === "plannable") return node.name === name ? node : undefined;
+  if (node.kind !== "group") return undefined;
+  for (const child of Object.values(node.subCommands)) {
+    const hit = findPlannable(child, name);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/** A plan is applied only by the build of the command that made it (its version and source digest). */
+function checkProducer(cmd: PlannableCommand, saved: Plan, file: string): void {
+  const mine = producerOf(cmd);
+  const theirs = saved.producer;
+  if (!theirs) return; // plans from before producers were recorded carry only opsctl's version, checked already
+  const problems: Problem[] = [];
+  if (theirs.version !== mine.version) {
+    problems.push({ message: `${file}: made by ${cmd.name} ${theirs.version}, this binary has ${cmd.name} ${mine.version}; make a new plan` });
+  } else if (theirs.sourceDigest !== mine.sourceDigest) {
+    problems.push({
+      message: `${file}: made by a build of ${cmd.name} whose source differs from this one (${theirs.sourceDigest.slice(0, 19)} ≠ ${mine.sourceDigest.slice(0, 19)}); make a new plan with this binary`,
+    });
+  }
+  if (problems.length) throw validationError(problems, "Nothing was changed.");
+}
 
 /** Under the lock: every precondition must still hold before the first mutation, then the control plane validates again. */
 async function recheck(cmd: PlannableCommand, ctx: RunContext, saved: Plan, file: string): Promise<void> {

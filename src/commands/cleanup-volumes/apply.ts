@@ -1,7 +1,7 @@
-import type { ApplyOutcome, RunContext } from "../../core/command.ts";
 import type { Action, Plan } from "../../core/plan.ts";
 import type { Ec2Port } from "../../providers/aws/ec2.ts";
 import { awsErrorInfo } from "../../providers/aws/errors.ts";
+import type { ApplyOutcome, RunContext } from "../../sdk/index.ts";
 
 const SNAPSHOT_WAIT_SECONDS = 1800;
 

@@ -1,27 +1,22 @@
-import { MUTATING_FLAGS, OUTPUT_FLAGS } from "../../cli/flags.ts";
-import type { PlannableCommand, RunContext } from "../../core/command.ts";
-import { mapLimit } from "../../core/concurrency.ts";
-import { parseDuration } from "../../core/duration.ts";
-import { perRun } from "../../core/per-run.ts";
-import type { Check } from "../../core/plan.ts";
-import { awsOptions } from "../../providers/aws/context.ts";
 import type { Ec2Port } from "../../providers/aws/ec2.ts";
-import { remoteFailure } from "../../providers/aws/errors.ts";
+import { awsOptions, type Check, defineCommand, mapLimit, parseDuration, perRun, type RunContext, remoteFailure } from "../../sdk/index.ts";
 import { deleteVolumeHandler } from "./apply.ts";
+import { CLEANUP_VOLUMES_DEFAULTS, type CleanupContext, CleanupVolumesSchema } from "./config.ts";
 import { type Criteria, liveAttributes, selectVolumes, splitTag } from "./select.ts";
 
 const TAG = { re: /^[^=\s][^=]*=.*$/, form: "a tag selector KEY=VALUE" };
 const VALIDATION_CONCURRENCY = 8;
 
 /** One EC2 client per run, shared by discovery, validation, live re-reads and deletes. */
-const client = perRun((ctx): Promise<Ec2Port> => ctx.deps.providers.ec2(awsOptions(ctx)));
+const client = perRun((ctx: RunContext): Promise<Ec2Port> => ctx.provider("ec2", awsOptions(ctx)));
 
-export const cleanupVolumes: PlannableCommand = {
-  kind: "plannable",
+export const cleanupVolumes = defineCommand({
   name: "cleanup-volumes",
   description: "Delete unattached EBS volumes older than a threshold, in one environment",
+  version: "1.0.0",
+  config: { key: "cleanupVolumes", schema: CleanupVolumesSchema, defaults: CLEANUP_VOLUMES_DEFAULTS },
+  providers: ["ec2", "sts"],
   flags: [
-    ...MUTATING_FLAGS,
     {
       name: "older-than",
       kind: "duration",
@@ -51,12 +46,11 @@ export const cleanupVolumes: PlannableCommand = {
       configKey: "cleanupVolumes.snapshotFirst",
       description: "Snapshot each volume (and wait for it) before deleting",
     },
-    ...OUTPUT_FLAGS,
   ],
   permissions: ["ec2:DescribeVolumes", "ec2:DeleteVolume", "ec2:CreateSnapshot", "ec2:DescribeSnapshots", "ec2:CreateTags", "sts:GetCallerIdentity"],
 
   parameters(ctx) {
-    const c = ctx.config.cleanupVolumes;
+    const c = ctx.section;
     return {
       olderThan: c.olderThan,
       environmentTag: c.environmentTag,
@@ -124,10 +118,10 @@ export const cleanupVolumes: PlannableCommand = {
   },
 
   apply: { delete: deleteVolumeHandler(client) },
-};
+});
 
-function criteria(ctx: RunContext): Criteria {
-  const c = ctx.config.cleanupVolumes;
+function criteria(ctx: CleanupContext): Criteria {
+  const c = ctx.section;
   return {
     environment: ctx.scope.environment,
     environmentTag: c.environmentTag,
@@ -142,7 +136,7 @@ function criteria(ctx: RunContext): Criteria {
 }
 
 async function accountCheck(ctx: RunContext): Promise<Check> {
-  const sts = await ctx.deps.providers.sts(awsOptions(ctx));
+  const sts = await ctx.provider("sts", awsOptions(ctx));
   let actual: string;
   try {
     actual = await sts.callerAccount();

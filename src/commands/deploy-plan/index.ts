@@ -1,4 +1,4 @@
-import type { PlannableCommand } from "../../core/command.ts";
+import { planOnly } from "../../sdk/index.ts";
 import { deploy } from "../deploy/index.ts";
 
 /**
@@ -7,8 +7,4 @@ import { deploy } from "../deploy/index.ts";
  * `deploy` in plans and results, so `opsctl apply FILE` applies a plan it saved
  * through `deploy`, under deploy's lock.
  */
-export const deployPlan: PlannableCommand = {
-  ...deploy,
-  description: "Plan a deploy and validate it with the control plane (server-side dry run); never changes anything",
-  dryRunOnly: true,
-};
+export const deployPlan = planOnly(deploy, "Plan a deploy and validate it with the control plane (server-side dry run); never changes anything");

@@ -1,4 +1,4 @@
-import type { ApplyOutcome, Draft, RunContext, Validation } from "../../core/command.ts";
+import type { ApplyOutcome, Draft, Validation } from "../../core/command.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { OpsError } from "../../core/errors.ts";
 import { perRun } from "../../core/per-run.ts";
@@ -7,16 +7,18 @@ import type { LiveState } from "../../core/preconditions.ts";
 import { awsOptions } from "../../providers/aws/context.ts";
 import type { EcsPort, EcsService, TaskDefinition } from "../../providers/aws/ecs.ts";
 import { remoteFailure } from "../../providers/aws/errors.ts";
+import type { RunContext } from "../../sdk/index.ts";
+import type { DeployContext } from "./config.ts";
 import { describeChanges, selectContainers } from "./images.ts";
 import type { DeployInput } from "./input.ts";
 import { ecsProgress, waitFor } from "./rollout.ts";
 
 export const ECS_SERVICE_TYPE = "aws.ecs.service";
 
-const client = perRun((ctx): Promise<EcsPort> => ctx.deps.providers.ecs(awsOptions(ctx)));
+const client = perRun((ctx: RunContext): Promise<EcsPort> => ctx.provider("ecs", awsOptions(ctx)));
 
 /** Reads wrap SDK failures as exit 4 naming the endpoint; nothing was changed yet. */
-async function read<T>(ctx: RunContext, f: (ecs: EcsPort) => Promise<T>): Promise<T> {
+async function read<T>(ctx: DeployContext, f: (ecs: EcsPort) => Promise<T>): Promise<T> {
   const ecs = await client(ctx);
   try {
     return await f(ecs);
@@ -25,20 +27,20 @@ async function read<T>(ctx: RunContext, f: (ecs: EcsPort) => Promise<T>): Promis
   }
 }
 
-export function ecsParameters(ctx: RunContext, input: DeployInput): Record<string, unknown> {
-  return { cluster: ctx.config.deploy.cluster, ecsService: ctx.config.deploy.service.replaceAll("{service}", input.service) };
+export function ecsParameters(ctx: DeployContext, input: DeployInput): Record<string, unknown> {
+  return { cluster: ctx.section.cluster, ecsService: ctx.section.service.replaceAll("{service}", input.service) };
 }
 
-export async function planEcs(ctx: RunContext, input: DeployInput): Promise<Draft> {
-  const cluster = ctx.config.deploy.cluster as string;
-  const name = ctx.config.deploy.service.replaceAll("{service}", input.service);
+export async function planEcs(ctx: DeployContext, input: DeployInput): Promise<Draft> {
+  const cluster = ctx.section.cluster as string;
+  const name = ctx.section.service.replaceAll("{service}", input.service);
   const svc = await read(ctx, (e) => e.describeService(cluster, name));
   const failed = (detail: string): Draft => ({ actions: [], skipped: [], checks: [{ name: "service", status: "failed", detail }] });
   if (!svc) return failed(`ECS service ${name} not found in cluster ${cluster}`);
   if (svc.status !== "ACTIVE") return failed(`ECS service ${name} in cluster ${cluster} is ${svc.status}, not ACTIVE`);
   const td = await read(ctx, (e) => e.describeTaskDefinition(svc.taskDefinition));
   if (!td) return failed(`task definition ${svc.taskDefinition} of service ${name} does not exist`);
-  const sel = selectContainers(td.containers, input.image, ctx.config.deploy.container);
+  const sel = selectContainers(td.containers, input.image, ctx.section.container);
   if (!sel.ok) return { actions: [], skipped: [], checks: [{ name: "containers", status: "failed", detail: `${name}: ${sel.reason}` }] };
   if (!sel.changes.length)
     return {
@@ -77,7 +79,7 @@ export async function planEcs(ctx: RunContext, input: DeployInput): Promise<Draf
 }
 
 /** ECS has no dry run: re-read that the service is active and its task definition exists (also for saved plans). */
-export async function validateEcs(plan: Plan, ctx: RunContext): Promise<Validation> {
+export async function validateEcs(plan: Plan, ctx: DeployContext): Promise<Validation> {
   const actions: Record<string, Check[]> = {};
   for (const a of plan.actions) {
     const p = a.call.parameters as { cluster: string; service: string };
@@ -96,7 +98,7 @@ export async function validateEcs(plan: Plan, ctx: RunContext): Promise<Validati
   return { actions };
 }
 
-export async function liveEcs(action: Action, ctx: RunContext): Promise<LiveState | undefined> {
+export async function liveEcs(action: Action, ctx: DeployContext): Promise<LiveState | undefined> {
   const p = action.call.parameters as { cluster: string; service: string };
   const svc = await read(ctx, (e) => e.describeService(p.cluster, p.service));
   return svc ? { taskDefinition: svc.taskDefinition, status: svc.status } : undefined;
@@ -107,7 +109,7 @@ export async function liveEcs(action: Action, ctx: RunContext): Promise<LiveStat
  * revision when it is exactly what would be registered, then points the service at it
  * and waits for steady state.
  */
-export async function applyEcs(action: Action, ctx: RunContext): Promise<ApplyOutcome> {
+export async function applyEcs(action: Action, ctx: DeployContext): Promise<ApplyOutcome> {
   const ecs = await client(ctx);
   const p = action.call.parameters as { cluster: string; service: string; waitForSteadyState: string };
   const step = (action.steps?.[0]?.parameters ?? {}) as { family: string; basedOn: string; containerImages: Record<string, string> };
@@ -129,7 +131,7 @@ export async function applyEcs(action: Action, ctx: RunContext): Promise<ApplyOu
     },
     {
       timeoutMs: parseDuration(p.waitForSteadyState) ?? 600_000,
-      intervalMs: parseDuration(ctx.config.deploy.pollInterval) ?? 2000,
+      intervalMs: parseDuration(ctx.section.pollInterval) ?? 2000,
       signal: ctx.deps.signal,
       onProgress: (t) => ctx.log.info(`${p.service}: ${t}`),
     },

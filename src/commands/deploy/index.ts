@@ -1,6 +1,5 @@
-import { MUTATING_FLAGS, OUTPUT_FLAGS } from "../../cli/flags.ts";
-import type { PlannableCommand, RunContext } from "../../core/command.ts";
-import type { Action, Plan } from "../../core/plan.ts";
+import { type Action, defineCommand, type Plan } from "../../sdk/index.ts";
+import { DEPLOY_CONFIG, type DeployContext } from "./config.ts";
 import { applyEcs, ECS_SERVICE_TYPE, ecsParameters, liveEcs, planEcs, validateEcs } from "./ecs.ts";
 import { deployInput } from "./input.ts";
 import { applyKubernetes, kubeParameters, liveKubernetes, planKubernetes, validateKubernetes } from "./kubernetes.ts";
@@ -10,14 +9,15 @@ import { applyKubernetes, kubeParameters, liveKubernetes, planKubernetes, valida
  * or an ECS service). Planning is per target kind; a saved plan is applied by the kind
  * its actions were made for, so a config change cannot redirect it.
  */
-export const deploy: PlannableCommand = {
-  kind: "plannable",
+export const deploy = defineCommand({
   name: "deploy",
   description: "Roll a service to a new image (Kubernetes Deployments or an ECS service), validated by the control plane first",
+  version: "1.0.0",
+  config: DEPLOY_CONFIG,
+  providers: ["kubeApps", "ecs"],
   flags: [
     { name: "service", kind: "string", required: true, valueName: "NAME", description: "Service to deploy (selects its Deployments or ECS service)" },
     { name: "image", kind: "string", required: true, valueName: "IMAGE", description: "New image reference, e.g. registry.example/billing:1.42" },
-    ...MUTATING_FLAGS,
     {
       name: "wait",
       kind: "duration",
@@ -47,7 +47,6 @@ export const deploy: PlannableCommand = {
       valueName: "NS",
       description: "Namespace of the Deployments (default from config or context)",
     },
-    ...OUTPUT_FLAGS,
   ],
   permissions: [
     "kubernetes:apps/deployments:list",
@@ -61,11 +60,11 @@ export const deploy: PlannableCommand = {
   ],
 
   // ECS lives in an AWS region; a Kubernetes cluster is found through its kubeconfig.
-  needsRegion: (config) => config.deploy.kind === "ecs",
+  scope: { region: (section) => section.kind === "ecs" },
 
   parameters(ctx) {
     const input = deployInput(ctx);
-    const kind = ctx.config.deploy.kind;
+    const kind = ctx.section.kind;
     return {
       service: input.service,
       image: input.image,
@@ -77,7 +76,7 @@ export const deploy: PlannableCommand = {
 
   async plan(ctx) {
     const input = deployInput(ctx);
-    return ctx.config.deploy.kind === "ecs" ? planEcs(ctx, input) : planKubernetes(ctx, input);
+    return ctx.section.kind === "ecs" ? planEcs(ctx, input) : planKubernetes(ctx, input);
   },
 
   async validate(plan, ctx) {
@@ -89,9 +88,9 @@ export const deploy: PlannableCommand = {
   },
 
   apply: {
-    deploy: (action: Action, ctx: RunContext) => (isEcs([action]) ? applyEcs(action, ctx) : applyKubernetes(action, ctx)),
+    deploy: (action: Action, ctx: DeployContext) => (isEcs([action]) ? applyEcs(action, ctx) : applyKubernetes(action, ctx)),
   },
-};
+});
 
 function isEcs(actions: Plan["actions"]): boolean {
   return actions[0]?.resource.type === ECS_SERVICE_TYPE;

@@ -1,5 +1,5 @@
-import type { RunContext } from "../../core/command.ts";
 import { usageError } from "../../core/errors.ts";
+import type { DeployContext } from "./config.ts";
 import { parseImage } from "./images.ts";
 
 /** What the operator asked for, checked before anything is contacted. */
@@ -12,7 +12,7 @@ export interface DeployInput {
 
 const SERVICE = /^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/;
 
-export function deployInput(ctx: RunContext): DeployInput {
+export function deployInput(ctx: DeployContext): DeployInput {
   const service = String(ctx.flags.service ?? "");
   const image = String(ctx.flags.image ?? "");
   const problems = [];
@@ -30,14 +30,14 @@ export function deployInput(ctx: RunContext): DeployInput {
   if (ctx.flags["no-wait"] === true && ctx.flags.wait !== undefined) {
     problems.push({ message: "--wait and --no-wait contradict each other: give one", source: { kind: "flag" as const, name: "--no-wait" } });
   }
-  if (!ctx.config.deploy.kind) {
+  if (!ctx.section.kind) {
     problems.push({
       message: `no deploy target for environment '${ctx.scope.environment}': set deploy.kind (kubernetes or ecs) or environments.${ctx.scope.environment}.deploy.kind`,
     });
   }
-  if (ctx.config.deploy.kind === "ecs" && !ctx.config.deploy.cluster) {
+  if (ctx.section.kind === "ecs" && !ctx.section.cluster) {
     problems.push({ message: `deploy.kind is ecs but deploy.cluster is not set for environment '${ctx.scope.environment}'` });
   }
   if (problems.length) throw usageError(problems);
-  return { service, image, waitText: ctx.flags["no-wait"] === true ? "none" : ctx.config.deploy.wait };
+  return { service, image, waitText: ctx.flags["no-wait"] === true ? "none" : ctx.section.wait };
 }

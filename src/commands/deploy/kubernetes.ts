@@ -1,4 +1,4 @@
-import type { ApplyOutcome, Draft, RunContext, Validation } from "../../core/command.ts";
+import type { ApplyOutcome, Draft, Validation } from "../../core/command.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { OpsError } from "../../core/errors.ts";
 import { perRun } from "../../core/per-run.ts";
@@ -6,6 +6,7 @@ import type { Action, Check, Plan } from "../../core/plan.ts";
 import type { LiveState } from "../../core/preconditions.ts";
 import { type AppsPort, type Deployment, FIELD_MANAGER, isKubeError, PATCH_TYPE } from "../../providers/kubernetes/apps.ts";
 import { type KubeTarget, loadKubeTarget } from "../../providers/kubernetes/kubeconfig.ts";
+import type { DeployContext } from "./config.ts";
 import { describeChanges, selectContainers } from "./images.ts";
 import type { DeployInput } from "./input.ts";
 import { deploymentProgress, waitFor } from "./rollout.ts";
@@ -21,23 +22,23 @@ interface Session {
 
 /** One kubeconfig read and one client per run; the key and token go to the redactor first. */
 export const session = perRun(async (ctx): Promise<Session> => {
-  const c = ctx.config.deploy;
+  const c = ctx.section;
   const target = await loadKubeTarget({ path: c.kubeconfig, context: c.context, env: ctx.deps.env, cwd: ctx.deps.cwd });
   ctx.redactor.add(target.tls.key);
   ctx.redactor.add(target.token);
   const timeoutMs = parseDuration(ctx.config.aws.requestTimeout) ?? 30_000;
-  const apps = await ctx.deps.providers.kubeApps(target, { timeoutMs, signal: ctx.deps.signal });
+  const apps = await ctx.provider("kubeApps", target, { timeoutMs, signal: ctx.deps.signal, phase: () => ctx.phase });
   return { target, apps, namespace: c.namespace ?? target.namespace ?? "default" };
 });
 
-export function kubeParameters(ctx: RunContext, input: DeployInput): Record<string, unknown> {
-  const c = ctx.config.deploy;
+export function kubeParameters(ctx: DeployContext, input: DeployInput): Record<string, unknown> {
+  const c = ctx.section;
   return { labelSelector: c.labelSelector.replaceAll("{service}", input.service), ...(c.namespace ? { namespace: c.namespace } : {}) };
 }
 
-export async function planKubernetes(ctx: RunContext, input: DeployInput): Promise<Draft> {
+export async function planKubernetes(ctx: DeployContext, input: DeployInput): Promise<Draft> {
   const { target, apps, namespace } = await session(ctx);
-  const selector = ctx.config.deploy.labelSelector.replaceAll("{service}", input.service);
+  const selector = ctx.section.labelSelector.replaceAll("{service}", input.service);
   let found: Deployment[];
   try {
     found = await apps.listDeployments(namespace, selector);
@@ -55,7 +56,7 @@ export async function planKubernetes(ctx: RunContext, input: DeployInput): Promi
     checks: [{ name: "discovery", status: "passed", detail: `${found.length} Deployment(s) match ${selector} in ${where}` }],
   };
   for (const d of [...found].sort((a, b) => a.name.localeCompare(b.name))) {
-    const sel = selectContainers(d.containers, input.image, ctx.config.deploy.container);
+    const sel = selectContainers(d.containers, input.image, ctx.section.container);
     if (!sel.ok) {
       draft.checks.push({ name: "containers", status: "failed", detail: `${d.namespace}/${d.name}: ${sel.reason}` });
       continue;
@@ -105,7 +106,7 @@ export async function planKubernetes(ctx: RunContext, input: DeployInput): Promi
 }
 
 /** The same PATCH with dryRun=All: admission webhooks and schema validation run, nothing is persisted. */
-export async function validateKubernetes(plan: Plan, ctx: RunContext): Promise<Validation> {
+export async function validateKubernetes(plan: Plan, ctx: DeployContext): Promise<Validation> {
   const { target, apps } = await session(ctx);
   const actions: Record<string, Check[]> = {};
   for (const a of plan.actions) {
@@ -127,7 +128,7 @@ export async function validateKubernetes(plan: Plan, ctx: RunContext): Promise<V
   return { actions };
 }
 
-export async function liveKubernetes(action: Action, ctx: RunContext): Promise<LiveState | undefined> {
+export async function liveKubernetes(action: Action, ctx: DeployContext): Promise<LiveState | undefined> {
   const { target, apps } = await session(ctx);
   const p = action.call.parameters as { namespace: string; name: string };
   let d: Deployment | undefined;
@@ -144,7 +145,7 @@ export async function liveKubernetes(action: Action, ctx: RunContext): Promise<L
  * Patches with the resourceVersion just read (a write that raced us is a 409, then
  * re-read and re-checked), then waits for the rollout the patch started.
  */
-export async function applyKubernetes(action: Action, ctx: RunContext): Promise<ApplyOutcome> {
+export async function applyKubernetes(action: Action, ctx: DeployContext): Promise<ApplyOutcome> {
   const { target, apps } = await session(ctx);
   const p = action.call.parameters as { namespace: string; name: string; patch: { spec: unknown }; waitForRollout: string };
   const id = `${p.namespace}/${p.name}`;
@@ -166,7 +167,7 @@ export async function applyKubernetes(action: Action, ctx: RunContext): Promise<
   const done = patched;
   if (p.waitForRollout === "none") return { status: "applied", detail: `patched to generation ${done.generation}; rollout not awaited (--no-wait)` };
   const timeoutMs = parseDuration(p.waitForRollout) ?? 600_000;
-  const intervalMs = parseDuration(ctx.config.deploy.pollInterval) ?? 2000;
+  const intervalMs = parseDuration(ctx.section.pollInterval) ?? 2000;
   const end = await waitFor(
     async () => {
       const d = await apps.getDeployment(p.namespace, p.name).catch((e) => {

@@ -1,6 +1,6 @@
 import { CONFIG_FLAGS, OUTPUT_FLAGS } from "../../cli/flags.ts";
 import type { GroupCommand, InfoCommand, InfoInvocation } from "../../core/command.ts";
-import { createContext } from "../../core/context.ts";
+import { coreContext } from "../../core/context.ts";
 import { OpsError, usageError } from "../../core/errors.ts";
 import { loadInfoConfig } from "../../core/info-config.ts";
 import { openLocks } from "../../core/lock/open.ts";
@@ -14,7 +14,7 @@ async function withLocks<T>(inv: InfoInvocation, fn: (locks: LockBackend) => Pro
   const environment = typeof inv.flags.environment === "string" ? inv.flags.environment : undefined;
   const resolved = await loadInfoConfig(inv.deps, inv.flags, environment);
   const scope = { environment: environment ?? "-", region: resolved.config.region ?? "us-east-1" };
-  const ctx = await createContext(inv.deps, inv.flags, resolved, scope);
+  const ctx = await coreContext(inv.deps, inv.flags, resolved, scope);
   const locks = await openLocks(ctx);
   try {
     return await fn(locks);

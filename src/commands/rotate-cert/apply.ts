@@ -1,6 +1,7 @@
-import type { ApplyOutcome, RunContext } from "../../core/command.ts";
+import type { ApplyOutcome } from "../../core/command.ts";
 import type { Action } from "../../core/plan.ts";
 import { hostOf, issueParamsOf } from "./action-data.ts";
+import type { RotateContext } from "./config.ts";
 import { installPair } from "./hosts.ts";
 import { acmClient, acmTarget } from "./inventory.ts";
 import { issueOnce } from "./issue.ts";
@@ -10,7 +11,7 @@ import { certInfo, splitPem } from "./x509.ts";
  * Puts the run's new certificate onto one target. The certificate was ordered and
  * checked during validation; issueOnce hands back that same one.
  */
-export async function rotateHandler(action: Action, ctx: RunContext): Promise<ApplyOutcome> {
+export async function rotateHandler(action: Action, ctx: RotateContext): Promise<ApplyOutcome> {
   const issued = await issueOnce(ctx, issueParamsOf(action));
   const [leaf = "", ...chain] = splitPem(issued.fullchainPem);
   const info = certInfo(leaf);

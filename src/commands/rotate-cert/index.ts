@@ -1,20 +1,21 @@
-import { MUTATING_FLAGS, OUTPUT_FLAGS } from "../../cli/flags.ts";
-import type { PlannableCommand } from "../../core/command.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { usageError } from "../../core/errors.ts";
 import { remoteFailure } from "../../providers/aws/errors.ts";
+import { defineCommand } from "../../sdk/index.ts";
 import { hostOf } from "./action-data.ts";
 import { rotateHandler } from "./apply.ts";
+import { ROTATE_CERT_DEFAULTS, RotateCertSchema } from "./config.ts";
 import { acmClient, discover, liveSerial, serviceConfig } from "./inventory.ts";
 import { selectCertificates } from "./select.ts";
-import { validateRotation } from "./validate.ts";
+import { prepareRotation, validateRotation } from "./validate.ts";
 
-export const rotateCert: PlannableCommand = {
-  kind: "plannable",
+export const rotateCert = defineCommand({
   name: "rotate-cert",
   description: "Renew a service's certificates before they expire: ACME (dns-01) into ACM and onto hosts",
+  version: "1.0.0",
+  config: { key: "rotateCert", schema: RotateCertSchema, defaults: ROTATE_CERT_DEFAULTS },
+  providers: ["acm", "acme", "powerdns", "route53"],
   flags: [
-    ...MUTATING_FLAGS,
     { name: "service", kind: "string", required: true, valueName: "NAME", description: "Service whose certificates to rotate (rotateCert.services.<NAME>)" },
     {
       name: "renew-within",
@@ -30,7 +31,6 @@ export const rotateCert: PlannableCommand = {
       configKey: "rotateCert.allowSanChange",
       description: "Accept a new certificate that no longer covers every SAN of the old one",
     },
-    ...OUTPUT_FLAGS,
   ],
   permissions: [
     "acm:ListCertificates",
@@ -46,10 +46,10 @@ export const rotateCert: PlannableCommand = {
   ],
 
   // AWS is involved only for ACM targets or Route 53 challenges; host-only rotations need no region.
-  needsRegion: (c) => c.rotateCert.dns.provider === "route53" || Object.values(c.rotateCert.services ?? {}).some((svc) => svc.acm === true),
+  scope: { region: (rc) => rc.dns.provider === "route53" || Object.values(rc.services ?? {}).some((svc) => svc.acm === true) },
 
   parameters(ctx) {
-    const rc = ctx.config.rotateCert;
+    const rc = ctx.section;
     const service = String(ctx.flags.service);
     return {
       service,
@@ -67,7 +67,7 @@ export const rotateCert: PlannableCommand = {
   async plan(ctx) {
     const service = String(ctx.flags.service);
     const svc = serviceConfig(ctx, service);
-    const rc = ctx.config.rotateCert;
+    const rc = ctx.section;
     if (!svc) {
       const known = Object.keys(rc.services ?? {});
       throw usageError([
@@ -109,6 +109,7 @@ export const rotateCert: PlannableCommand = {
   },
 
   validate: (plan, ctx) => validateRotation(plan, ctx),
+  prepare: (plan, ctx) => prepareRotation(plan, ctx),
 
   async live(action, ctx) {
     const kind = action.resource.type === "aws.acm.certificate" ? "acm" : "host";
@@ -120,4 +121,4 @@ export const rotateCert: PlannableCommand = {
   },
 
   apply: { rotate: rotateHandler },
-};
+});

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
-import type { HostTarget } from "../../config/schema.ts";
-import type { RunContext } from "../../core/command.ts";
 import { perRun } from "../../core/per-run.ts";
 import type { Check } from "../../core/plan.ts";
 import type { AcmCertificate, AcmPort } from "../../providers/aws/acm.ts";
 import { awsOptions } from "../../providers/aws/context.ts";
+import type { RunContext } from "../../sdk/index.ts";
+import type { HostTarget, RotateContext } from "./config.ts";
 import { type CertInfo, certInfo, normSerial, splitPem } from "./x509.ts";
 
 // Inventory: the certificates of one service in one environment, from the targets its
@@ -26,12 +26,12 @@ export interface ServiceConfig {
   hosts?: HostTarget[];
 }
 
-export function serviceConfig(ctx: RunContext, service: string): ServiceConfig | undefined {
-  return ctx.config.rotateCert.services?.[service];
+export function serviceConfig(ctx: RotateContext, service: string): ServiceConfig | undefined {
+  return ctx.section.services?.[service];
 }
 
 export async function discover(
-  ctx: RunContext,
+  ctx: RotateContext,
   service: string,
   svc: ServiceConfig,
   acm: () => Promise<AcmPort>,
@@ -39,7 +39,7 @@ export async function discover(
   const targets: Target[] = [];
   const checks: Check[] = [];
   if (svc.acm !== false) {
-    const rc = ctx.config.rotateCert;
+    const rc = ctx.section;
     const certs = await (await acm()).listTagged({ [rc.serviceTag]: service, [rc.environmentTag]: ctx.scope.environment });
     for (const c of certs.sort((a, b) => a.arn.localeCompare(b.arn))) targets.push(acmTarget(c));
   }
@@ -107,4 +107,4 @@ export async function liveSerial(
   return "problem" in t ? undefined : { serial: t.cert.serial };
 }
 
-export const acmClient = perRun((ctx): Promise<AcmPort> => ctx.deps.providers.acm(awsOptions(ctx)));
+export const acmClient = perRun((ctx: RunContext): Promise<AcmPort> => ctx.provider("acm", awsOptions(ctx)));

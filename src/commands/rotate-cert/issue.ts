@@ -1,11 +1,11 @@
 import { createPrivateKey } from "node:crypto";
-import type { RunContext } from "../../core/command.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { isOpsError, OpsError, usageError } from "../../core/errors.ts";
 import { perRun } from "../../core/per-run.ts";
 import type { AcmePort, Issued, KeyType } from "../../providers/acme/client.ts";
 import { awsOptions } from "../../providers/aws/context.ts";
 import type { DnsPort } from "../../providers/dns/powerdns.ts";
+import type { RotateContext } from "./config.ts";
 
 // Issuance happens once per run and domain set, however many targets receive the
 // certificate: one order at the CA, one key. Every challenge record published is
@@ -18,10 +18,10 @@ export interface IssueParams {
   zone: string;
 }
 
-const issued = new WeakMap<RunContext, Map<string, Promise<Issued>>>();
+const issued = new WeakMap<RotateContext, Map<string, Promise<Issued>>>();
 
 export const acmeClient = perRun((ctx): Promise<AcmePort> => {
-  const a = ctx.config.rotateCert.acme;
+  const a = ctx.section.acme;
   const directoryUrl = required(a.directoryUrl, "rotateCert.acme.directoryUrl");
   const accountKey = required(ctx.secret("rotateCert.acme.accountKey"), "rotateCert.acme.accountKey");
   redactPem(ctx, accountKey);
@@ -30,7 +30,7 @@ export const acmeClient = perRun((ctx): Promise<AcmePort> => {
   } catch {
     throw usageError([{ message: "rotateCert.acme.accountKey: not a PEM private key (value not shown: secret)" }]);
   }
-  return ctx.deps.providers.acme({
+  return ctx.provider("acme", {
     directoryUrl,
     accountKey,
     ...(a.email ? { email: a.email } : {}),
@@ -41,18 +41,18 @@ export const acmeClient = perRun((ctx): Promise<AcmePort> => {
 });
 
 export const dnsClient = perRun((ctx): Promise<DnsPort> => {
-  const d = ctx.config.rotateCert.dns;
+  const d = ctx.section.dns;
   const zone = required(d.zone, "rotateCert.dns.zone");
-  const timeoutMs = parseDuration(ctx.config.rotateCert.acme.timeout) ?? 30_000;
+  const timeoutMs = parseDuration(ctx.section.acme.timeout) ?? 30_000;
   return d.provider === "route53"
-    ? ctx.deps.providers.route53({
+    ? ctx.provider("route53", {
         ...awsOptions(ctx),
         zone,
         ...(d.route53?.hostedZoneId ? { hostedZoneId: d.route53.hostedZoneId } : {}),
         // Route 53 changes take up to a minute to reach every name server.
         timeoutMs: Math.max(timeoutMs, 120_000),
       })
-    : ctx.deps.providers.powerdns({
+    : ctx.provider("powerdns", {
         apiUrl: required(d.powerdns.apiUrl, "rotateCert.dns.powerdns.apiUrl"),
         apiKey: required(ctx.secret("rotateCert.dns.powerdns.apiKey"), "rotateCert.dns.powerdns.apiKey"),
         serverId: d.powerdns.serverId,
@@ -62,7 +62,7 @@ export const dnsClient = perRun((ctx): Promise<DnsPort> => {
 });
 
 /** The new certificate for these parameters, ordered at most once per run. */
-export function issueOnce(ctx: RunContext, p: IssueParams): Promise<Issued> {
+export function issueOnce(ctx: RotateContext, p: IssueParams): Promise<Issued> {
   let m = issued.get(ctx);
   if (!m) {
     m = new Map();
@@ -77,7 +77,7 @@ export function issueOnce(ctx: RunContext, p: IssueParams): Promise<Issued> {
   return got;
 }
 
-async function issue(ctx: RunContext, p: IssueParams): Promise<Issued> {
+async function issue(ctx: RotateContext, p: IssueParams): Promise<Issued> {
   const acme = await acmeClient(ctx);
   const dns = await dnsClient(ctx);
   const published = new Map<string, string>();
@@ -138,7 +138,7 @@ function required<T>(value: T | undefined, key: string): T {
  * A PEM is multi-line and JSON output escapes its newlines, so the whole value alone
  * would slip past the redactor: each base64 line is registered too.
  */
-export function redactPem(ctx: RunContext, pem: string): void {
+export function redactPem(ctx: RotateContext, pem: string): void {
   ctx.redactor.add(pem);
   for (const line of pem.split(/\r?\n/)) if (line.length >= 16 && !line.startsWith("-----")) ctx.redactor.add(line.trim());
 }

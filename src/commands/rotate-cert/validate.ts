@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
-import type { RunContext, Validation } from "../../core/command.ts";
+import type { Validation } from "../../core/command.ts";
 import { usageError } from "../../core/errors.ts";
 import type { Check, Plan } from "../../core/plan.ts";
 import { hostOf, issueParamsOf, oldCertOf } from "./action-data.ts";
+import type { RotateContext } from "./config.ts";
 import { hostPreflight } from "./hosts.ts";
 import { acmeClient, classifyAcme, dnsClient, issueOnce } from "./issue.ts";
 import { ACM_IMPORT_KEYS, checkNewCertificate, splitPem } from "./x509.ts";
@@ -18,13 +19,11 @@ const ACM_KEY_OF: Record<string, string> = {
 };
 
 /**
- * Both modes: the CA answers and knows the account, the DNS API takes the key and has
- * the zone, hosts can be written and reloaded, ACM can take the key type.
- * Apply only (issuance is a mutation at the CA, so a dry run never gets here): the
- * certificate is ordered and checked against every target before any is replaced.
+ * Read-only, for dry run and apply alike: the CA answers and knows the account, the DNS
+ * API takes the key and has the zone, hosts can be written and reloaded, ACM can take
+ * the key type. Ordering the certificate is a mutation at the CA: prepareRotation does it.
  */
-export async function validateRotation(plan: Plan, ctx: RunContext): Promise<Validation> {
-  const dryRun = ctx.flags["dry-run"] === true;
+export async function validateRotation(plan: Plan, ctx: RotateContext): Promise<Validation> {
   const planChecks: Check[] = [];
   const actions: Record<string, Check[]> = {};
   const first = plan.actions[0];
@@ -44,8 +43,8 @@ export async function validateRotation(plan: Plan, ctx: RunContext): Promise<Val
       : account.status === "missing"
         ? {
             name: "acme.account",
-            status: dryRun ? "warning" : "passed",
-            detail: `${issue.directoryUrl} answers; no account for this key yet, ${dryRun ? "apply will register it" : "registering it"}`,
+            status: "warning",
+            detail: `${issue.directoryUrl} answers; no account for this key yet, apply will register it`,
           }
         : { name: "acme.account", status: "failed", detail: `the account for this key is ${account.status} at ${issue.directoryUrl}` },
   );
@@ -53,7 +52,7 @@ export async function validateRotation(plan: Plan, ctx: RunContext): Promise<Val
   const zone = await (await dnsClient(ctx)).checkZone();
   planChecks.push(
     zone.ok
-      ? { name: "dns.zone", status: "passed", detail: `${DNS_NAME[ctx.config.rotateCert.dns.provider]} accepts the credentials; zone ${issue.zone} exists` }
+      ? { name: "dns.zone", status: "passed", detail: `${DNS_NAME[ctx.section.dns.provider]} accepts the credentials; zone ${issue.zone} exists` }
       : { name: "dns.zone", status: "failed", detail: zone.reason },
   );
 
@@ -68,29 +67,36 @@ export async function validateRotation(plan: Plan, ctx: RunContext): Promise<Val
     actions[a.id] = list;
   }
 
-  const failed = [...planChecks, ...Object.values(actions).flat()].some((c) => c.status === "failed");
-  if (dryRun || failed) return { plan: planChecks, actions };
+  return { plan: planChecks, actions };
+}
 
+/**
+ * Apply only, before any target is touched: the certificate is ordered (registering the
+ * account if needed) and checked against every target; a failed check replaces nothing.
+ */
+export async function prepareRotation(plan: Plan, ctx: RotateContext): Promise<Validation> {
+  const actions: Record<string, Check[]> = {};
   const roots = trustRoots(ctx);
   for (const a of plan.actions) {
     const issued = await issueOnce(ctx, issueParamsOf(a));
+    actions[a.id] = [];
     actions[a.id]?.push(
       ...checkNewCertificate({
         keyPem: issued.keyPem,
         fullchainPem: issued.fullchainPem,
         old: oldCertOf(a),
         roots,
-        allowSanChange: ctx.config.rotateCert.allowSanChange,
+        allowSanChange: ctx.section.allowSanChange,
         forAcm: a.call.service === "acm",
       }),
     );
   }
-  return { plan: planChecks, actions };
+  return { actions };
 }
 
 /** The system's roots plus rotateCert.acme.trustRoots (private CAs, Pebble). */
-function trustRoots(ctx: RunContext): string[] {
-  const file = ctx.config.rotateCert.acme.trustRoots;
+function trustRoots(ctx: RotateContext): string[] {
+  const file = ctx.section.acme.trustRoots;
   if (!file) return [...rootCertificates];
   try {
     return [...splitPem(readFileSync(file, "utf8")), ...rootCertificates];

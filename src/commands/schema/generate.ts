@@ -1,4 +1,4 @@
-import { ConfigSchema } from "../../config/schema.ts";
+import { configModel } from "../../config/model.ts";
 import { PlanSchema } from "../../core/plan.ts";
 import { EnvelopeSchema } from "../../views/envelope.ts";
 
@@ -14,7 +14,7 @@ const IDS: Record<SchemaName, string> = {
 /** JSON Schemas generated from the valibot schemas the code validates with: one source of truth. */
 export async function jsonSchemaFor(name: SchemaName): Promise<Record<string, unknown>> {
   const { toJsonSchema } = await import("@valibot/to-json-schema");
-  const source = { config: ConfigSchema, plan: PlanSchema, result: EnvelopeSchema }[name];
+  const source = { config: configModel().schema, plan: PlanSchema, result: EnvelopeSchema }[name];
   const schema = toJsonSchema(source, { typeMode: "input", errorMode: "ignore" }) as Record<string, unknown>;
   return { ...schema, $id: IDS[name], title: `opsctl ${name}` };
 }

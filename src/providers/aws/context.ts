@@ -1,10 +1,11 @@
-import type { RunContext } from "../../core/command.ts";
+import type { CoreContext } from "../../core/context.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { usageError } from "../../core/errors.ts";
+import type { Phase } from "../../core/providers.ts";
 import type { AwsClientOptions } from "./options.ts";
 
 /** AWS client options from the resolved config; secrets are resolved here, at first use. */
-export function awsOptions(ctx: RunContext): AwsClientOptions {
+export function awsOptions(ctx: CoreContext & { readonly phase?: Phase }): AwsClientOptions {
   const aws = ctx.config.aws;
   const accessKeyId = ctx.secret("aws.accessKeyId");
   const secretAccessKey = ctx.secret("aws.secretAccessKey");
@@ -20,5 +21,6 @@ export function awsOptions(ctx: RunContext): AwsClientOptions {
     maxAttempts: Math.max(1, aws.maxAttempts),
     requestTimeoutMs: parseDuration(aws.requestTimeout) ?? 30_000,
     log: (m) => ctx.log.debug(m),
+    phase: () => ctx.phase,
   };
 }

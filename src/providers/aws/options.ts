@@ -1,3 +1,5 @@
+import { MutationRefused, type Phase } from "../../core/providers.ts";
+
 export interface AwsClientOptions {
   region: string;
   endpoint?: string;
@@ -8,6 +10,24 @@ export interface AwsClientOptions {
   requestTimeoutMs: number;
   /** Debug log of every failed attempt and every retry that succeeded (verbose mode). */
   log?: (message: string) => void;
+  /** The run's stage: before "apply", only reads and DryRun calls are sent (the SDK's read-only guard). */
+  phase?: () => Phase | undefined;
+}
+
+// Operations that change nothing, by the naming convention every AWS API follows, plus
+// the few that create no resource although their names say otherwise.
+const READ_ONLY_OPERATION = /^(Describe|List|Get|Head|Search|Lookup|Filter|Query|Scan|Select|BatchGet|Check|Simulate|Estimate|Preview)/;
+const ALSO_READ_ONLY = new Set([
+  "GenerateCredentialReport",
+  "AssumeRole",
+  "AssumeRoleWithWebIdentity",
+  "DecodeAuthorizationMessage",
+  "StartQuery",
+  "StopQuery",
+]);
+
+export function isReadOnlyCall(operation: string, input: unknown): boolean {
+  return READ_ONLY_OPERATION.test(operation) || ALSO_READ_ONLY.has(operation) || (input as { DryRun?: unknown } | undefined)?.DryRun === true;
 }
 
 /** The constructor options every AWS SDK v3 client takes. Retries, signing and the credential chain stay the SDK's. */
@@ -77,5 +97,20 @@ export function awsClient<C extends AnyClient>(
 ): C {
   const client = new Ctor({ ...clientConfig(o), ...extra });
   instrument(client, service, o);
+  if (o.phase) guardMutations(client, service, o.phase);
   return client;
+}
+
+/** Refuses a mutating call before it is signed or sent, unless the run is applying. */
+function guardMutations(client: AnyClient, service: string, phase: () => Phase | undefined): void {
+  client.middlewareStack.add(
+    // biome-ignore lint/suspicious/noExplicitAny: see AnyClient
+    (next: (a: any) => Promise<any>, context: { commandName?: string }) => async (args: { input?: unknown }) => {
+      const now = phase();
+      const operation = (context.commandName ?? "").replace(/Command$/, "");
+      if (now && now !== "apply" && !isReadOnlyCall(operation, args.input)) throw new MutationRefused(service, operation, now);
+      return next(args);
+    },
+    { step: "initialize", priority: "high", name: "opsctlReadOnlyGuard" },
+  );
 }

@@ -1,3 +1,4 @@
+import type { Phase } from "../../core/providers.ts";
 import type { KubeTarget } from "./kubeconfig.ts";
 import { createTransport, type KubeFetch } from "./transport.ts";
 
@@ -53,8 +54,8 @@ export interface AppsPort {
 export const FIELD_MANAGER = "opsctl";
 export const PATCH_TYPE = "application/strategic-merge-patch+json";
 
-export function createApps(target: KubeTarget, o: { timeoutMs: number; signal?: AbortSignal }): AppsPort {
-  const send = createTransport(target, o.timeoutMs);
+export function createApps(target: KubeTarget, o: { timeoutMs: number; signal?: AbortSignal; phase?: () => Phase }): AppsPort {
+  const send = createTransport(target, o.timeoutMs, o.phase);
   const base = (ns: string) => `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments`;
   return {
     server: target.server,

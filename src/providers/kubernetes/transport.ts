@@ -1,3 +1,4 @@
+import { MutationRefused, type Phase } from "../../core/providers.ts";
 import type { KubeTarget } from "./kubeconfig.ts";
 
 // Why not @kubernetes/client-node: it hands TLS options to undici, and Bun's undici
@@ -11,7 +12,13 @@ interface DenoLike {
   createHttpClient(o: { caCerts?: string[]; cert?: string; key?: string }): unknown;
 }
 
-export function createTransport(t: KubeTarget, timeoutMs: number): KubeFetch {
+/** Requests that never change cluster state: reads, server-side dry runs and access reviews (which only ask). */
+function readOnlyRequest(method: string, path: string): boolean {
+  return method === "GET" || method === "HEAD" || /[?&]dryRun=All(&|$)/.test(path) || path.startsWith("/apis/authorization.k8s.io/");
+}
+
+/** phase: while it answers plan or validate, only read-only requests are sent (the SDK's guard). */
+export function createTransport(t: KubeTarget, timeoutMs: number, phase?: () => Phase): KubeFetch {
   const g = globalThis as { Deno?: DenoLike; Bun?: unknown };
   const https = t.server.startsWith("https:");
   const headers: Record<string, string> = { accept: "application/json", "user-agent": "opsctl" };
@@ -37,6 +44,8 @@ export function createTransport(t: KubeTarget, timeoutMs: number): KubeFetch {
     throw new Error("custom TLS settings for the Kubernetes API need the opsctl binary, Bun or Deno; this runtime's fetch cannot take them");
   }
   return async (path, init) => {
+    const now = phase?.();
+    if (now && now !== "apply" && !readOnlyRequest(init.method, path)) throw new MutationRefused("kubernetes", `${init.method} ${path.split("?")[0]}`, now);
     const signals = [AbortSignal.timeout(timeoutMs), ...(init.signal ? [init.signal] : [])];
     try {
       return await fetch(`${t.server}${path}`, {

@@ -1,0 +1,37 @@
+import type { LockBackend } from "../core/lock/types.ts";
+import type { Phase } from "../core/providers.ts";
+import type { AcmeOptions, AcmePort } from "./acme/client.ts";
+import type { AcmPort } from "./aws/acm.ts";
+import type { Ec2Port } from "./aws/ec2.ts";
+import type { EcsPort } from "./aws/ecs.ts";
+import type { AwsClientOptions } from "./aws/options.ts";
+import type { StsPort } from "./aws/sts.ts";
+import type { DnsOptions, DnsPort } from "./dns/powerdns.ts";
+import type { Route53Options } from "./dns/route53.ts";
+import type { AppsPort } from "./kubernetes/apps.ts";
+import type { KubeTarget } from "./kubernetes/kubeconfig.ts";
+
+/**
+ * The provider registry: one line per provider, each imported only when a command first
+ * asks for it, so --help and --version never load an SDK. Add a provider by adding its
+ * folder under src/providers/ and one line here.
+ */
+export const builtinProviders = {
+  ec2: async (opts: AwsClientOptions): Promise<Ec2Port> => (await import("./aws/ec2.ts")).createEc2(opts),
+  sts: async (opts: AwsClientOptions): Promise<StsPort> => (await import("./aws/sts.ts")).createSts(opts),
+  ecs: async (opts: AwsClientOptions): Promise<EcsPort> => (await import("./aws/ecs.ts")).createEcs(opts),
+  acm: async (opts: AwsClientOptions): Promise<AcmPort> => (await import("./aws/acm.ts")).createAcm(opts),
+  kubeApps: async (target: KubeTarget, o: { timeoutMs: number; signal?: AbortSignal; phase?: () => Phase }): Promise<AppsPort> =>
+    (await import("./kubernetes/apps.ts")).createApps(target, o),
+  acme: async (opts: AcmeOptions): Promise<AcmePort> => (await import("./acme/client.ts")).createAcme(opts),
+  powerdns: async (opts: DnsOptions): Promise<DnsPort> => (await import("./dns/powerdns.ts")).createPowerDns(opts),
+  route53: async (opts: Route53Options): Promise<DnsPort> => (await import("./dns/route53.ts")).createRoute53(opts),
+  postgresLocks: async (dsn: string): Promise<LockBackend> => (await import("./postgres/locks.ts")).createPostgresLocks(dsn, 5),
+  s3Locks: async (opts: AwsClientOptions, o: { bucket: string; prefix: string; leaseMs: number; now: () => Date }): Promise<LockBackend> =>
+    (await import("./aws/s3-locks.ts")).createS3Locks(opts, o.bucket, o.prefix, o.leaseMs, o.now),
+};
+
+type Builtin = typeof builtinProviders;
+declare module "../core/providers.ts" {
+  interface ProviderTypes extends Builtin {}
+}

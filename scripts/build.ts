@@ -1,10 +1,14 @@
 // Builds standalone binaries: `bun scripts/build.ts [--host] [--target linux-x64 …] [--outdir dist]`.
+// A team binary: `--commands DIR --name NAME [--group WORD]` adds every command folder under
+// DIR to the built-in commands (generated static imports, see scripts/team-entry.ts) and
+// writes dist/NAME-<target>. `--no-compile` only generates and checks the entry.
 // Release flags (see shared FIELD-NOTES): --minify --bytecode --format=esm --splitting keep
 // start-up fast with lazy SDK imports; NODE_ENV is fixed so a binary built inside
 // `bun test` still behaves as production.
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { writeTeamEntry } from "./team-entry.ts";
 
 export const TARGETS = ["linux-x64", "linux-arm64", "linux-x64-musl", "darwin-x64", "darwin-arm64", "windows-x64"] as const;
 
@@ -47,12 +51,31 @@ function listFiles(dir: string): string[] {
     });
 }
 
-const digests = commandDigests([join(root, "src", "commands")]);
+const teamDir = flagValue("--commands");
+const name = flagValue("--name") ?? (teamDir ? undefined : "opsctl");
+if (!name) fail("--commands needs --name NAME (the binary's name)");
+let entry = join(root, "src/main.ts");
+if (teamDir) {
+  const dir = resolve(teamDir);
+  try {
+    entry = writeTeamEntry({ name, commandsDir: dir, group: flagValue("--group"), outDir: join(root, ".build", name), root }).main;
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  // Load the generated registry once from source: a clash or a bad module fails the build, not the binary.
+  const check = Bun.spawnSync([process.execPath, entry, "--help"], { cwd: root, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  if (check.exitCode !== 0) fail(`${name}: the team registry does not load:\n${check.stderr.toString().trim() || check.stdout.toString().trim()}`);
+}
+if (args.includes("--no-compile")) {
+  // Generate and check the entry only (e.g. for `deno run -A .build/NAME/main.ts`).
+  console.error(`${name}: entry ${entry} generated and checked`);
+  process.exit(0);
+}
+const digests = commandDigests([join(root, "src", "commands"), ...(teamDir ? [resolve(teamDir)] : [])]);
 
 mkdirSync(outdir, { recursive: true });
-const sums: string[] = [];
 for (const target of targets) {
-  const file = `opsctl-${target}${target.startsWith("windows") ? ".exe" : ""}`;
+  const file = `${name}-${target}${target.startsWith("windows") ? ".exe" : ""}`;
   const outfile = join(outdir, file);
   const cmd = [
     process.execPath,
@@ -73,7 +96,7 @@ for (const target of targets) {
     `__OPSCTL_TARGET__=${JSON.stringify(target)}`,
     "--define",
     `__OPSCTL_COMMAND_DIGESTS__=${JSON.stringify(digests)}`,
-    join(root, "src/main.ts"),
+    entry,
     "--outfile",
     outfile,
   ];
@@ -83,11 +106,28 @@ for (const target of targets) {
     console.error(`build ${target} failed:\n${r.stdout}\n${r.stderr}`);
     process.exit(1);
   }
-  const digest = createHash("sha256").update(readFileSync(outfile)).digest("hex");
-  sums.push(`${digest}  ${file}`);
   console.error(`built ${file} in ${Math.round(performance.now() - started)} ms`);
 }
-writeFileSync(join(outdir, "SHA256SUMS"), `${sums.join("\n")}\n`);
+writeSums(outdir);
+
+/** SHA256SUMS over every file in the output folder, so opsctl and team binaries built side by side are all covered. */
+function writeSums(dir: string): void {
+  const sums = readdirSync(dir)
+    .sort()
+    .filter((f) => f !== "SHA256SUMS" && statSync(join(dir, f)).isFile())
+    .map(
+      (f) =>
+        `${createHash("sha256")
+          .update(readFileSync(join(dir, f)))
+          .digest("hex")}  ${f}`,
+    );
+  writeFileSync(join(dir, "SHA256SUMS"), `${sums.join("\n")}\n`);
+}
+
+function fail(message: string): never {
+  console.error(`build: ${message}`);
+  process.exit(2);
+}
 
 function flagValue(flag: string): string | undefined {
   const i = args.indexOf(flag);

@@ -17,6 +17,8 @@ cleanup() { if [ "$started" = 1 ]; then bash scripts/peers.sh stop || true; fi; 
 trap cleanup EXIT
 
 bun scripts/build.ts --host
+# The example team binary: the built-in commands plus examples/commands (the SDK's proof).
+bun scripts/build.ts --host --commands examples/commands --name opsctl-example
 
 log=.tmp/test.log
 set +e

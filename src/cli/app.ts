@@ -25,6 +25,7 @@ export async function runCli(argv: string[], root: GroupCommand, rawDeps: Deps):
     return 0;
   }
 
+  const program = root.name;
   let report: Report;
   let commandPath = "";
   try {
@@ -35,13 +36,13 @@ export async function runCli(argv: string[], root: GroupCommand, rawDeps: Deps):
     if (cmd.kind === "group" || beforeDashDash.includes("--help") || beforeDashDash.includes("-h")) {
       if (cmd.kind === "group" && !beforeDashDash.includes("--help") && !beforeDashDash.includes("-h")) {
         const extra = rest.find((r) => !r.startsWith("-"));
-        const hint = path ? `Run 'opsctl ${path} --help'` : "Run 'opsctl --help'";
-        throw usageError(extra ? unknownCommand(cmd, extra) : `${path ? `'opsctl ${path}'` : "opsctl"} needs a command`, hint);
+        const hint = path ? `Run '${program} ${path} --help'` : `Run '${program} --help'`;
+        throw usageError(extra ? unknownCommand(cmd, extra) : `${path ? `'${program} ${path}'` : program} needs a command`, hint);
       }
-      deps.stdout.write(`${await helpText(cmd, path ? `opsctl ${path}` : "opsctl", outColor)}\n`);
+      deps.stdout.write(`${await helpText(cmd, path ? `${program} ${path}` : program, outColor)}\n`);
       return 0;
     }
-    const parsed = parseArgv(rest, cmd.flags, cmd.kind === "info" ? (cmd.positionals ?? []) : [], path);
+    const parsed = parseArgv(rest, cmd.flags, cmd.kind === "info" ? (cmd.positionals ?? []) : [], path, program);
     const flags: Flags = cmd.kind === "plannable" && cmd.dryRunOnly ? { ...parsed.flags, "dry-run": true } : parsed.flags;
     if (cmd.kind === "plannable") {
       const { runPlannable } = await import("../core/pipeline.ts");
@@ -50,7 +51,7 @@ export async function runCli(argv: string[], root: GroupCommand, rawDeps: Deps):
       report = await cmd.run({ deps, flags, positionals: parsed.positionals, path, root });
     }
   } catch (e) {
-    const command = commandPath || "opsctl";
+    const command = commandPath || program;
     if (isOpsError(e)) {
       report = failureReport(command, e.exit, problemsToErrors(e.exit, e.problems), e.hint);
     } else {
@@ -80,7 +81,7 @@ function resolveCommand(root: OpsCommand, argv: string[]): { cmd: OpsCommand; pa
   while (cmd.kind === "group" && i < argv.length && !(argv[i] as string).startsWith("-")) {
     const word = argv[i] as string;
     const next = cmd.subCommands[word];
-    if (!next) throw usageError(unknownCommand(cmd, word), words.length ? `Run 'opsctl ${words.join(" ")} --help'` : "Run 'opsctl --help'");
+    if (!next) throw usageError(unknownCommand(cmd, word), words.length ? `Run '${root.name} ${words.join(" ")} --help'` : `Run '${root.name} --help'`);
     cmd = next;
     words.push(word);
     i++;

@@ -15,7 +15,7 @@ export interface ParsedArgs {
  * numeric flags). Every problem is collected, then thrown once as a usage error
  * naming the flag and the accepted form.
  */
-export function parseArgv(argv: string[], specs: FlagSpec[], positionals: PositionalSpec[], commandPath: string): ParsedArgs {
+export function parseArgv(argv: string[], specs: FlagSpec[], positionals: PositionalSpec[], commandPath: string, program = "opsctl"): ParsedArgs {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const out: ParsedArgs = { flags: {}, positionals: [], given: [] };
   const problems: Problem[] = [];
@@ -101,7 +101,7 @@ export function parseArgv(argv: string[], specs: FlagSpec[], positionals: Positi
       source: { kind: "argument", name: extra },
     });
   }
-  if (problems.length) throw usageError(problems, `Run 'opsctl ${commandPath} --help'`);
+  if (problems.length) throw usageError(problems, `Run '${program} ${commandPath} --help'`);
   return out;
 }
 

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { wantsJson } from "../../src/cli/argv.ts";
 import { root } from "../../src/commands/index.ts";
-import { type BadArgv, badArgv, badTopLevel, baseArgv, type Leaf, leaves } from "../support/argv-gen.ts";
+import { type BadArgv, badArgv, badTopLevel, baseArgv, type Leaf } from "../support/argv-gen.ts";
 import { runBin } from "../support/bin.ts";
 import { cloudState, pool } from "../support/cloud-state.ts";
 import { workspace } from "../support/e2e-env.ts";
 import { Moto } from "../support/moto.ts";
 import { violations } from "../support/outcome.ts";
 import { codeCounts, mdTable, recordSection } from "../support/reliability-log.ts";
+import { allLeaves } from "../support/team.ts";
 
 // At least 500 generated bad command lines per command (walked from the registry) and at
 // the top level, run through the compiled binary against moto holding volumes that the
@@ -73,11 +74,12 @@ async function runMatrix(
   cases: BadArgv[],
   ws: { dir: string; env: Record<string, string> },
   base = { baseCode: 2, baseErrors: [] as string[] },
+  bin?: string,
 ) {
   const failures: string[] = [];
   const codes: number[] = [];
   await pool(cases, CONCURRENCY, async (c) => {
-    const r = await runBin(c.argv, { cwd: ws.dir, env: ws.env, timeoutMs: 30_000 });
+    const r = await runBin(c.argv, { cwd: ws.dir, env: ws.env, timeoutMs: 30_000, bin });
     codes.push(r.code);
     const v = violations(r, { code: c.expect === 2 ? 2 : undefined, json: wantsJson(c.argv), maxOutput: c.echoes ? 1024 * 1024 : undefined });
     if (c.expect === 2 && base.baseErrors.some((m) => (r.stdout + r.stderr).includes(m)))
@@ -102,7 +104,7 @@ async function runMatrix(
 }
 
 describe("bad arguments", () => {
-  const all = leaves(root);
+  const all = allLeaves();
   test("the generator covers every command in the registry", () => {
     expect(all.length).toBeGreaterThanOrEqual(9);
     for (const leaf of all) expect(badArgv(leaf, baseArgv(leaf, KNOWN, POSITIONALS), PER_COMMAND, 1).length).toBe(PER_COMMAND);
@@ -127,13 +129,13 @@ describe("bad arguments", () => {
       const control =
         path === "apply"
           ? { code: 0, json: { errors: [] } }
-          : await runBin([...base, ...(leaf.cmd.kind === "plannable" ? ["--dry-run"] : []), "--format", "json"], { cwd: ws.dir, env: ws.env });
+          : await runBin([...base, ...(leaf.cmd.kind === "plannable" ? ["--dry-run"] : []), "--format", "json"], { cwd: ws.dir, env: ws.env, bin: leaf.bin });
       expect(control.code).not.toBe(1);
       if (path === "cleanup-volumes") expect(control.code).toBe(10); // it would delete the seeded volumes
       // A command this workspace does not configure (its base ends in 2 for that reason) must report the
       // mutation, not only its own configuration error: else a mutation could go unnoticed.
       const baseErrors: string[] = control.code === 2 ? (control.json?.errors ?? []).map((e: { message: string }) => e.message) : [];
-      await runMatrix(path, badArgv(leaf, base, PER_COMMAND, 100 + i), ws, { baseCode: control.code, baseErrors });
+      await runMatrix(path, badArgv(leaf, base, PER_COMMAND, 100 + i), ws, { baseCode: control.code, baseErrors }, leaf.bin);
     }, 300_000);
   });
 });

@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { root } from "../../src/commands/index.ts";
-import { baseArgv, leaves } from "../support/argv-gen.ts";
+import { baseArgv } from "../support/argv-gen.ts";
 import { runBin, runProcess } from "../support/bin.ts";
 import { cloudState, pool } from "../support/cloud-state.ts";
 import { workspace } from "../support/e2e-env.ts";
 import { Moto } from "../support/moto.ts";
 import { violations } from "../support/outcome.ts";
 import { mdTable, recordSection } from "../support/reliability-log.ts";
+import { allLeaves } from "../support/team.ts";
 
 // Bad configuration in every layer, for every command that reads configuration (walked
 // from the registry): exit 2, naming the file (or env var) and the key, in text and JSON,
@@ -136,7 +136,7 @@ const CASES: Case[] = [
   },
 ];
 
-const configLeaves = leaves(root).filter((l) => l.cmd.flags.some((f) => f.name === "config"));
+const configLeaves = allLeaves().filter((l) => l.cmd.flags.some((f) => f.name === "config"));
 const outcomes: { command: string; kase: string; text: number; json: number; ok: boolean }[] = [];
 
 beforeAll(async () => {
@@ -174,7 +174,7 @@ describe("bad configuration → 2, naming the file and key", () => {
       if (path === "apply") continue; // a valid apply would delete the volumes; its plan is made by a dry run below
       const ws = workspace(moto.url);
       const base = [...baseArgv(leaf, { environment: "staging" }, POSITIONALS), ...(EXTRA[path] ?? [])];
-      const r = await runBin(leaf.cmd.kind === "plannable" ? [...base, "--dry-run"] : base, { cwd: ws.dir, env: ws.env });
+      const r = await runBin(leaf.cmd.kind === "plannable" ? [...base, "--dry-run"] : base, { cwd: ws.dir, env: ws.env, bin: leaf.bin });
       expect(r.code).not.toBe(1);
       // Commands this moto-only workspace does not configure (deploy targets, certificate services) end in 2 for
       // that reason; the cases below then check that the bad file and key are what is reported.
@@ -202,11 +202,14 @@ describe("bad configuration → 2, naming the file and key", () => {
           const argv = [...base, ...(s.argv ?? []), ...(json ? ["--format", "json"] : [])];
           const r =
             s.runAs === "nobody"
-              ? await runProcess(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", (await import("../support/bin.ts")).BIN, ...argv], {
-                  cwd: ws.dir,
-                  env,
-                })
-              : await runBin(argv, { cwd: ws.dir, env, timeoutMs: 15_000 });
+              ? await runProcess(
+                  ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", leaf.bin ?? (await import("../support/bin.ts")).BIN, ...argv],
+                  {
+                    cwd: ws.dir,
+                    env,
+                  },
+                )
+              : await runBin(argv, { cwd: ws.dir, env, timeoutMs: 15_000, bin: leaf.bin });
           codes.push(r.code);
           // `apply` has loaded the saved plan when the config fails, and shows it.
           const problems = violations(r, { code: 2, json, stdoutOnUsage: path === "apply" });

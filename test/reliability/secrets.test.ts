@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { root } from "../../src/commands/index.ts";
-import { baseArgv, leaves } from "../support/argv-gen.ts";
+import { baseArgv } from "../support/argv-gen.ts";
 import { runBin } from "../support/bin.ts";
 import { pool } from "../support/cloud-state.ts";
 import { workspace } from "../support/e2e-env.ts";
 import { Moto } from "../support/moto.ts";
 import { violations } from "../support/outcome.ts";
 import { mdTable, recordSection } from "../support/reliability-log.ts";
+import { allLeaves } from "../support/team.ts";
 
 // A canary in every config layer (repository, user, environment variables, an
 // environment block) and every kind of secret reference (literal, env:, file:), on every
@@ -105,7 +105,7 @@ describe("secrets never appear", () => {
       `aws:\n  secretAccessKey: ${CANARY.secretRepoLiteral}x\n  sessionToken: 12345\n  bogus: ${CANARY.dsnUserLiteral}\n`,
     );
     // Plans first (apply needs one), made with every secret in play.
-    const plannable = leaves(root).filter((l) => l.cmd.kind === "plannable");
+    const plannable = allLeaves().filter((l) => l.cmd.kind === "plannable");
     for (const leaf of plannable) {
       for (const args of [
         ["--dry-run", "--out", "plan.json", "--verbose"],
@@ -113,12 +113,12 @@ describe("secrets never appear", () => {
         ["--show-config"],
         ["--show-config", "--format", "json"],
       ]) {
-        const r = await runBin([...baseArgv(leaf, { environment: "staging" }, POSITIONALS), ...args], { cwd: ws.dir, env: ws.env });
+        const r = await runBin([...baseArgv(leaf, { environment: "staging" }, POSITIONALS), ...args], { cwd: ws.dir, env: ws.env, bin: leaf.bin });
         for (const k of leaks(r.stdout + r.stderr)) found.push(`${leaf.words.join(" ")} ${args.join(" ")}: ${k}`);
         expect(r.code).not.toBe(1);
       }
     }
-    for (const leaf of leaves(root)) {
+    for (const leaf of allLeaves()) {
       const path = leaf.words.join(" ");
       const base = [...baseArgv(leaf, { environment: "staging" }, POSITIONALS), ...(EXTRA[path] ?? [])];
       const codes: number[] = [];
@@ -126,7 +126,7 @@ describe("secrets never appear", () => {
       const runs = variants.flatMap(([name, extra, env]) => [false, true].map((json) => ({ name, extra, env, json })));
       await pool(runs, 3, async (v) => {
         const argv = [...base, ...v.extra, ...(v.json ? ["--format", "json"] : [])];
-        const r = await runBin(argv, { cwd: ws.dir, env: { ...ws.env, ...v.env } });
+        const r = await runBin(argv, { cwd: ws.dir, env: { ...ws.env, ...v.env }, bin: leaf.bin });
         codes.push(r.code);
         const bad = [...leaks(r.stdout), ...leaks(r.stderr)];
         leaked += bad.length;

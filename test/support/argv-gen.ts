@@ -10,6 +10,8 @@ export interface Leaf {
   /** Command words, e.g. ["lock", "release"]. */
   words: string[];
   cmd: PlannableCommand | InfoCommand;
+  /** The binary that has it, when it is not opsctl's (a team binary). */
+  bin?: string;
 }
 
 export function leaves(cmd: OpsCommand, words: string[] = []): Leaf[] {

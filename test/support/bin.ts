@@ -3,6 +3,9 @@ import { join } from "node:path";
 
 const host = `${process.platform === "win32" ? "windows" : process.platform}-${process.arch}`;
 export const BIN = process.env.OPSCTL_BIN ?? join(import.meta.dir, "..", "..", "dist", `opsctl-${host}`);
+/** The example team binary (examples/commands built in by scripts/test.sh). */
+export const TEAM_NAME = "opsctl-example";
+export const TEAM_BIN = join(import.meta.dir, "..", "..", "dist", `${TEAM_NAME}-${host}`);
 
 export interface BinResult {
   code: number;
@@ -18,12 +21,15 @@ export interface BinOptions {
   /** Called with the running process, e.g. to send a signal mid-apply. */
   during?: (proc: ReturnType<typeof Bun.spawn>, stderrSoFar: () => string) => Promise<void>;
   timeoutMs?: number;
+  /** Another binary than opsctl's (a team binary). */
+  bin?: string;
 }
 
 /** Runs the compiled binary with a clean environment: only what the test passes in. */
 export async function runBin(args: string[], o: BinOptions): Promise<BinResult> {
-  if (!existsSync(BIN)) throw new Error(`compiled binary ${BIN} is missing: run 'npm run build:host' (npm test does)`);
-  return runProcess([BIN, ...args], o);
+  const bin = o.bin ?? BIN;
+  if (!existsSync(bin)) throw new Error(`compiled binary ${bin} is missing: run 'npm run build:host' (npm test does)`);
+  return runProcess([bin, ...args], o);
 }
 
 export async function runProcess(cmd: string[], o: BinOptions): Promise<BinResult> {

@@ -5,8 +5,8 @@ const ROOT = join(import.meta.dir, "..", "..");
 const DENO = join(ROOT, "node_modules", ".bin", "deno");
 
 /** `deno run -A src/main.ts …`: the source under Deno, for parity with the compiled binary. */
-export const runDeno = (args: string[], o: { cwd: string; env: Record<string, string> }) =>
-  runProcess([DENO, "run", "-A", "--quiet", join(ROOT, "src", "main.ts"), ...args], { ...o, env: { ...o.env, DENO_NO_UPDATE_CHECK: "1" } });
+export const runDeno = (args: string[], o: { cwd: string; env: Record<string, string>; entry?: string }) =>
+  runProcess([DENO, "run", "-A", "--quiet", o.entry ?? join(ROOT, "src", "main.ts"), ...args], { ...o, env: { ...o.env, DENO_NO_UPDATE_CHECK: "1" } });
 
 /**
  * Fields that differ between two honest runs: wall-clock time and what derives from it,

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import * as v from "valibot";
 import { root } from "../../src/commands/index.ts";
 import type { OpsCommand, PlannableCommand } from "../../src/core/command.ts";
 
@@ -42,6 +43,11 @@ describe("command registry", () => {
       }
       expect(cmd.permissions.length).toBeGreaterThan(0);
       expect(Object.keys(cmd.apply).length).toBeGreaterThan(0);
+    });
+
+    test(`${path}: a semver version, and config defaults its own schema accepts`, () => {
+      expect(cmd.version).toMatch(/^\d+\.\d+\.\d+/);
+      if (cmd.config) expect(v.safeParse(cmd.config.schema, cmd.config.defaults).issues).toBeUndefined();
     });
 
     test(`${path}: has end-to-end tests of its dry run and its apply`, () => {

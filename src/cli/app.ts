@@ -1,3 +1,4 @@
+import { activateConfigFor } from "../config/model.ts";
 import type { Flags, GroupCommand, OpsCommand } from "../core/command.ts";
 import type { Deps } from "../core/deps.ts";
 import { isOpsError, usageError } from "../core/errors.ts";
@@ -26,6 +27,7 @@ export async function runCli(argv: string[], root: GroupCommand, rawDeps: Deps):
   }
 
   const program = root.name;
+  activateConfigFor(root);
   let report: Report;
   let commandPath = "";
   try {

@@ -25,7 +25,7 @@ export function createRegistry(o: RegistryOptions): GroupCommand {
     seen.set(cmd.config.key, cmd);
     sections.push(cmd.config);
   }
-  installConfigSections(sections);
+  installConfigSections(sections, root);
   return root;
 }
 

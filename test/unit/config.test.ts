@@ -1,13 +1,17 @@
-import { describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+// The registry composes the config schema from the commands' sections.
+import { root } from "../../src/commands/index.ts";
+import { activateConfigFor } from "../../src/config/model.ts";
 import { Redactor } from "../../src/config/redact.ts";
 import { type ResolveOptions, resolveConfig } from "../../src/config/resolve.ts";
 import { resolveSecret } from "../../src/config/secrets.ts";
 import { OpsError } from "../../src/core/errors.ts";
 import { tempRepo } from "../support/tmp.ts";
-// The registry composes the config schema from the commands' sections.
-import "../../src/commands/index.ts";
+
+// Other test files may have built another registry (the team binary's) in this process.
+beforeAll(() => activateConfigFor(root));
 
 /** A command's section, as the pipeline hands it to the command (ctx.section). */
 const cleanupVolumes = (config: unknown) =>

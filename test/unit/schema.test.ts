@@ -2,7 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
+import { root } from "../../src/commands/index.ts";
 import { jsonSchemaFor, SCHEMA_NAMES } from "../../src/commands/schema/generate.ts";
+import { activateConfigFor } from "../../src/config/model.ts";
 import { EnvelopeSchema } from "../../src/views/envelope.ts";
 import { runInProcess } from "../support/inproc.ts";
 import { tempRepo } from "../support/tmp.ts";
@@ -13,6 +15,7 @@ describe("published JSON Schemas", () => {
   for (const name of SCHEMA_NAMES) {
     test(`docs/schema/${name}.json matches the code (regenerate with: bun src/main.ts schema ${name} > docs/schema/${name}.json)`, async () => {
       const committed = JSON.parse(readFileSync(join(DOCS, `${name}.json`), "utf8"));
+      activateConfigFor(root); // the opsctl binary's registry (other tests may have built a team registry)
       expect(await jsonSchemaFor(name)).toEqual(committed);
     });
   }

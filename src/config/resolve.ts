@@ -123,8 +123,23 @@ export async function resolveConfig(opts: ResolveOptions): Promise<ResolvedConfi
     entries,
     files,
     environment: opts.environment,
-    digest: `sha256:${sha256(canonicalJson(entries.map((e) => [e.key, displayValue(e)])))}`,
+    digest: entriesDigest(entries),
   };
+}
+
+function entriesDigest(entries: Entry[]): string {
+  return `sha256:${sha256(canonicalJson(entries.map((e) => [e.key, displayValue(e)])))}`;
+}
+
+/**
+ * The configuration as one command sees it: the core keys and its own section, not the
+ * sections of other commands. Its digest (recorded in plans) and --show-config then do
+ * not change when a binary gains or loses another command.
+ */
+export function forSection(resolved: ResolvedConfig, sections: string[], own: string | undefined): ResolvedConfig {
+  const others = new Set(sections.filter((s) => s !== own));
+  const entries = resolved.entries.filter((e) => !others.has(e.key.split(".")[0] as string));
+  return { ...resolved, entries, digest: entriesDigest(entries) };
 }
 
 /** The value as it may be shown: secrets become "set (from …)". */

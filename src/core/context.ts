@@ -1,5 +1,6 @@
+import { configModel } from "../config/model.ts";
 import type { FlagSetting, ResolvedConfig } from "../config/resolve.ts";
-import { resolveConfig } from "../config/resolve.ts";
+import { forSection, resolveConfig } from "../config/resolve.ts";
 import { isSecretPath } from "../config/schema-walk.ts";
 import { resolveSecret } from "../config/secrets.ts";
 import type { Flags, PlannableCommand, RunContext } from "./command.ts";
@@ -13,7 +14,7 @@ const ENV_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Resolves config for one environment, with the command's flags as the top layer. */
 export async function loadConfigFor(
-  cmd: Pick<PlannableCommand, "flags">,
+  cmd: Pick<PlannableCommand, "flags" | "config">,
   deps: Deps,
   flags: Flags,
   environment: string,
@@ -21,7 +22,7 @@ export async function loadConfigFor(
   if (!ENV_NAME.test(environment)) {
     throw usageError([{ message: "--environment must be 1-64 letters, digits, - or _", source: { kind: "flag", name: "--environment" } }]);
   }
-  const resolved = await resolveConfig({
+  const all = await resolveConfig({
     cwd: deps.cwd,
     env: deps.env,
     configFile: typeof flags.config === "string" ? flags.config : undefined,
@@ -29,6 +30,7 @@ export async function loadConfigFor(
     flags: flagSettings(cmd, flags),
     redactor: deps.redactor,
   });
+  const resolved = forSection(all, configModel().sections, cmd.config?.key);
   const c = resolved.config;
   return { resolved, scope: { environment, ...(c.region ? { region: c.region } : {}), ...(c.account ? { account: c.account } : {}) } };
 }

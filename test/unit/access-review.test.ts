@@ -146,7 +146,7 @@ describe("decisions file", () => {
   });
 
   test("bad decisions, conflicting duplicates and revoking a user without credentials are usage problems, all at once", () => {
-    const bad = decide(csv, { AKIABOBSTALE00000001: ["delete", ""] }).replace(/\r\n$/, "") + "\r\n" + csv.split("\r\n")[2]?.replace(/,,$/, ",revoke,") + "\r\n";
+    const bad = `${decide(csv, { AKIABOBSTALE00000001: ["delete", ""] }).replace(/\r\n$/, "")}\r\n${csv.split("\r\n")[2]?.replace(/,,$/, ",revoke,")}\r\n`;
     const { problems } = readDecisions(bad, "d.csv");
     expect(problems.map((x) => x.kind)).toEqual(["usage", "usage"]);
     expect(problems[0]?.message).toBe("d.csv: line 3: decision must be keep, revoke or empty, not 'delete'");

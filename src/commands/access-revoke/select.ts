@@ -108,7 +108,7 @@ function disable(row: ReadRow, k: LiveUser["keys"][number], f: DecisionsFile, c:
     reason: {
       summary: `${already ? "already inactive, no quarantine record: record it now; " : ""}revoke decided in the review of ${f.asOf}${row.justification ? `: ${oneLine(row.justification)}` : ""}`,
       // The quarantine start is written after the disable succeeded, never before: a tag without a disable would shorten the quarantine.
-      evidence: { ...evidence(row, f, c), reviewedStatus: row.status, liveStatus: status, then: `TagUser ${quarantineTag(k.id)}=<time of the disable>` },
+      evidence: { ...evidence(row, f, c), reviewedStatus: row.status, liveStatus: status, afterwards: `TagUser ${quarantineTag(k.id)}=<time of the disable>` },
     },
     call: { service: "iam", operation: "UpdateAccessKey", parameters: { UserName: row.user, AccessKeyId: k.id, Status: "Inactive" } },
     checks: [{ name: "decision", status: "passed", detail: `revoke, ${c.decisionsFile} line ${row.line}` }],

@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { activateConfigFor } from "../config/model.ts";
 import type { Flags, GroupCommand, OpsCommand } from "../core/command.ts";
 import type { Deps } from "../core/deps.ts";
@@ -49,6 +50,9 @@ export async function runCli(argv: string[], root: GroupCommand, rawDeps: Deps):
     if (cmd.kind === "plannable") {
       const { runPlannable } = await import("../core/pipeline.ts");
       report = await runPlannable(cmd, { deps, flags, path });
+    } else if (cmd.kind === "report") {
+      const { runReport } = await import("../core/report-run.ts");
+      report = await runReport(cmd, { deps, flags });
     } else {
       report = await cmd.run({ deps, flags, positionals: parsed.positionals, path, root });
     }
@@ -62,8 +66,26 @@ export async function runCli(argv: string[], root: GroupCommand, rawDeps: Deps):
     }
   }
 
-  if (json) {
+  const format = formatOf(argv);
+  let saved = false;
+  if (report.outFile) {
+    // A report saved with --out: the file gets what stdout would have carried, uncoloured.
+    const body = json ? `${JSON.stringify(toEnvelope(report, deps.build), null, 2)}\n` : (report.documents?.[format] ?? report.documents?.text ?? "");
+    const failed = saveOutput(report.outFile, deps.redactor.scrub(body));
+    if (failed) report = { ...report, exit: "usage", errors: [{ code: "usage", message: failed, source: "--out" }], view: "error", documents: undefined };
+    else {
+      saved = true;
+      if (!argv.includes("--quiet")) deps.stderr.write(`wrote ${report.outFile}\n`);
+    }
+  }
+  if (saved) {
+    // The result is in the file; stdout stays empty.
+  } else if (json) {
     deps.stdout.write(`${JSON.stringify(toEnvelope(report, deps.build), null, 2)}\n`);
+  } else if (report.documents) {
+    const doc = report.documents[format] ?? report.documents.text ?? "";
+    // CSV is data, not terminal text: it is written as is (the scrubber still runs).
+    deps.stdout.write(format === "csv" ? doc : `${terminalSafe(doc.replace(/\n$/, ""), false)}\n`);
   } else {
     const text = renderText(report, createStyle(outColor, { cwd: deps.cwd, home: deps.env.HOME }));
     if (text) deps.stdout.write(`${terminalSafe(text, outColor)}\n`);
@@ -73,6 +95,22 @@ export async function runCli(argv: string[], root: GroupCommand, rawDeps: Deps):
     if (errs) deps.stderr.write(`${terminalSafe(errs, errColor)}\n`);
   }
   return exitCode(report.exit);
+}
+
+function formatOf(argv: string[]): string {
+  const i = argv.lastIndexOf("--format");
+  const eq = argv.findLast((a) => a.startsWith("--format="));
+  return (i >= 0 ? argv[i + 1] : eq?.slice("--format=".length)) ?? "text";
+}
+
+/** Writes a report file (0600: reviews name every user and key); a message when the path is unusable. */
+function saveOutput(path: string, body: string): string | undefined {
+  try {
+    writeFileSync(path, body, { mode: 0o600 });
+    return undefined;
+  } catch (e) {
+    return `cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`;
+  }
 }
 
 /** Walks command words (the leading non-flag tokens) down the registry tree. */

@@ -58,6 +58,17 @@ export const MUTATING_FLAGS: FlagSpec[] = [
   ...CONFIG_FLAGS,
 ];
 
+/** Scope flags of a read-only report command (no dry run, no apply, nothing to confirm). */
+export const REPORT_FLAGS: FlagSpec[] = [
+  ...MUTATING_FLAGS.filter((f) => ["environment", "region", "account", "show-config", "config"].includes(f.name)),
+  { name: "out", kind: "string", valueName: "FILE", description: "Write the report (in --format) to FILE instead of stdout" },
+];
+
+/** The output flags with extra --format values (e.g. csv) for a report command. */
+export function reportOutputFlags(formats: string[]): FlagSpec[] {
+  return OUTPUT_FLAGS.map((f) => (f.name === "format" ? { ...f, values: ["text", "json", ...formats] } : f));
+}
+
 export function valueForm(spec: FlagSpec): string {
   switch (spec.kind) {
     case "enum":

@@ -127,4 +127,37 @@ export interface GroupCommand {
   subCommands: Record<string, OpsCommand>;
 }
 
-export type OpsCommand = PlannableCommand | InfoCommand | GroupCommand;
+/** What a report command's run returns: its data, how many findings it holds, and one renderer per output format. */
+export interface ReportOutcome {
+  result: unknown;
+  /** Findings > 0 is exit 10, so a scheduled job can alert on them. */
+  findings: number;
+  /** Renderers by --format value besides json (the envelope): text, csv, … */
+  render: Record<string, (result: unknown) => string>;
+}
+
+/**
+ * A read-only command whose result is a report (an audit, an inventory): scoped and
+ * configured like a plannable command, but it plans nothing and applies nothing. Its
+ * clients are read-only; --out FILE saves the rendered report instead of printing it.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see RunContext
+export interface ReportCommand<S = any> {
+  kind: "report";
+  name: string;
+  description: string;
+  /** The command's own version (semver). */
+  version: string;
+  /** Digest of the command's source as built, or "source" when run from source. */
+  sourceDigest(): string;
+  /** All flags: the command's own plus the shared scope and output flags (and --out). */
+  flags: FlagSpec[];
+  config?: ConfigSection;
+  providers: (string | ProviderDefinition)[];
+  permissions: string[];
+  /** Discovery and the report. Read-only: clients refuse mutations. */
+  run(ctx: RunContext<S>): Promise<ReportOutcome>;
+  needsRegion?(section: S, config: Config): boolean;
+}
+
+export type OpsCommand = PlannableCommand | InfoCommand | ReportCommand | GroupCommand;

@@ -36,7 +36,13 @@ export async function loadConfigFor(
 }
 
 /** The run context every stage after config shares: logger, secrets, clients come from here. */
-export async function createContext(cmd: PlannableCommand, deps: Deps, flags: Flags, resolved: ResolvedConfig, scope: Scope): Promise<RunContext> {
+export async function createContext(
+  cmd: Pick<PlannableCommand, "name" | "config" | "providers" | "needsRegion">,
+  deps: Deps,
+  flags: Flags,
+  resolved: ResolvedConfig,
+  scope: Scope,
+): Promise<RunContext> {
   const config = resolved.config;
   const section = cmd.config ? (resolved.config as unknown as Record<string, unknown>)[cmd.config.key] : undefined;
   if ((cmd.needsRegion?.(section, config) ?? true) && !scope.region) {

@@ -53,6 +53,10 @@ export interface Report {
   /** Which text view renders it. */
   view: string;
   hint?: string;
+  /** Report commands: the result already rendered per --format (text, csv, …); json is the envelope. */
+  documents?: Record<string, string>;
+  /** Report commands with --out: where the rendered output goes instead of stdout. */
+  outFile?: string;
 }
 
 export function summarize(plan: Plan | null, result: ExecutionResult | null): Summary {

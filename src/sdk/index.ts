@@ -3,7 +3,7 @@
 
 export type { FlagKind, FlagSpec } from "../cli/flags.ts";
 export { duration, positiveInt, secret, tagSelector } from "../config/schema.ts";
-export type { ApplyHandler, ApplyOutcome, Draft, PlannableCommand, RunContext, Validation } from "../core/command.ts";
+export type { ApplyHandler, ApplyOutcome, Draft, PlannableCommand, ReportCommand, ReportOutcome, RunContext, Validation } from "../core/command.ts";
 export { mapLimit } from "../core/concurrency.ts";
 export { formatDuration, parseDuration } from "../core/duration.ts";
 export { OpsError, type Problem, remoteError, usageError, validationError } from "../core/errors.ts";
@@ -15,4 +15,5 @@ export { awsOptions } from "../providers/aws/context.ts";
 export { awsErrorInfo, DENIED_CODES, remoteFailure } from "../providers/aws/errors.ts";
 export { type AwsClientOptions, awsClient } from "../providers/aws/options.ts";
 export { type CommandDefinition, defineCommand, planOnly, type SectionOf } from "./define.ts";
-export { createRegistry, group, plannables, type RegistryOptions } from "./registry.ts";
+export { defineReport, type ReportDefinition } from "./define-report.ts";
+export { createRegistry, group, plannables, type RegistryOptions, reports } from "./registry.ts";

@@ -1,6 +1,6 @@
 import { installConfigSections } from "../config/model.ts";
 import type { ConfigSection } from "../config/schema.ts";
-import type { GroupCommand, OpsCommand, PlannableCommand } from "../core/command.ts";
+import type { GroupCommand, OpsCommand, PlannableCommand, ReportCommand } from "../core/command.ts";
 
 export interface RegistryOptions {
   /** The binary's name, shown in help and hints. */
@@ -17,8 +17,8 @@ export interface RegistryOptions {
 export function createRegistry(o: RegistryOptions): GroupCommand {
   const root: GroupCommand = { kind: "group", name: o.name, description: o.description, subCommands: o.commands };
   const sections: ConfigSection[] = [];
-  const seen = new Map<string, PlannableCommand>();
-  for (const cmd of plannables(root)) {
+  const seen = new Map<string, PlannableCommand | ReportCommand>();
+  for (const cmd of [...plannables(root), ...reports(root)]) {
     if (!cmd.config) continue;
     const other = seen.get(cmd.config.key);
     if (other && other.config !== cmd.config) throw new Error(`config section '${cmd.config.key}' is claimed by ${other.name} and ${cmd.name}`);
@@ -32,6 +32,13 @@ export function createRegistry(o: RegistryOptions): GroupCommand {
 /** A group of team commands (`mytool db rotate-password`). */
 export function group(name: string, description: string, commands: OpsCommand[]): GroupCommand {
   return { kind: "group", name, description, subCommands: Object.fromEntries(commands.map((c) => [c.name, c])) };
+}
+
+/** Read-only report commands (defineReport). */
+export function reports(node: OpsCommand): ReportCommand[] {
+  if (node.kind === "report") return [node];
+  if (node.kind === "group") return Object.values(node.subCommands).flatMap(reports);
+  return [];
 }
 
 export function plannables(node: OpsCommand): PlannableCommand[] {

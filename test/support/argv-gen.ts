@@ -1,5 +1,5 @@
 import type { FlagSpec, PositionalSpec } from "../../src/cli/flags.ts";
-import type { GroupCommand, InfoCommand, OpsCommand, PlannableCommand } from "../../src/core/command.ts";
+import type { GroupCommand, InfoCommand, OpsCommand, PlannableCommand, ReportCommand } from "../../src/core/command.ts";
 import { rng } from "./rng.ts";
 
 // Bad command lines, generated from the command registry (so a command added to
@@ -9,7 +9,7 @@ import { rng } from "./rng.ts";
 export interface Leaf {
   /** Command words, e.g. ["lock", "release"]. */
   words: string[];
-  cmd: PlannableCommand | InfoCommand;
+  cmd: PlannableCommand | InfoCommand | ReportCommand;
   /** The binary that has it, when it is not opsctl's (a team binary). */
   bin?: string;
 }

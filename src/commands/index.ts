@@ -1,5 +1,7 @@
 import type { OpsCommand } from "../core/command.ts";
 import { createRegistry } from "../sdk/registry.ts";
+import { accessReview } from "./access-review/index.ts";
+import { accessRevoke } from "./access-revoke/index.ts";
 import { apply } from "./apply/index.ts";
 import { cleanupVolumes } from "./cleanup-volumes/index.ts";
 import { configShow } from "./config/show.ts";
@@ -14,6 +16,8 @@ import { version } from "./version/index.ts";
 
 /** The built-in commands, by command word: the one place a built-in command is added. */
 export const builtinCommands: Record<string, OpsCommand> = {
+  "access-review": accessReview,
+  "access-revoke": accessRevoke,
   apply,
   "cleanup-volumes": cleanupVolumes,
   deploy,

@@ -4,6 +4,7 @@ import type { AcmeOptions, AcmePort } from "./acme/client.ts";
 import type { AcmPort } from "./aws/acm.ts";
 import type { Ec2Port } from "./aws/ec2.ts";
 import type { EcsPort } from "./aws/ecs.ts";
+import type { IamPort } from "./aws/iam.ts";
 import type { AwsClientOptions } from "./aws/options.ts";
 import type { StsPort } from "./aws/sts.ts";
 import type { DnsOptions, DnsPort } from "./dns/powerdns.ts";
@@ -19,6 +20,7 @@ import type { KubeTarget } from "./kubernetes/kubeconfig.ts";
 export const builtinProviders = {
   ec2: async (opts: AwsClientOptions): Promise<Ec2Port> => (await import("./aws/ec2.ts")).createEc2(opts),
   sts: async (opts: AwsClientOptions): Promise<StsPort> => (await import("./aws/sts.ts")).createSts(opts),
+  iam: async (opts: AwsClientOptions): Promise<IamPort> => (await import("./aws/iam.ts")).createIam(opts),
   ecs: async (opts: AwsClientOptions): Promise<EcsPort> => (await import("./aws/ecs.ts")).createEcs(opts),
   acm: async (opts: AwsClientOptions): Promise<AcmPort> => (await import("./aws/acm.ts")).createAcm(opts),
   kubeApps: async (target: KubeTarget, o: { timeoutMs: number; signal?: AbortSignal; phase?: () => Phase }): Promise<AppsPort> =>

@@ -6,7 +6,7 @@ export { duration, positiveInt, secret, tagSelector } from "../config/schema.ts"
 export type { ApplyHandler, ApplyOutcome, Draft, PlannableCommand, ReportCommand, ReportOutcome, RunContext, Validation } from "../core/command.ts";
 export { mapLimit } from "../core/concurrency.ts";
 export { formatDuration, parseDuration } from "../core/duration.ts";
-export { OpsError, type Problem, remoteError, usageError, validationError } from "../core/errors.ts";
+export { describeSource, OpsError, type Problem, remoteError, usageError, validationError } from "../core/errors.ts";
 export { perRun } from "../core/per-run.ts";
 export type { Action, Check, Operation, Plan, Precondition, Resource, Scope, Skipped } from "../core/plan.ts";
 export type { LiveState } from "../core/preconditions.ts";

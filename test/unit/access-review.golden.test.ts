@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fakeIam } from "../support/fake-iam.ts";
 import { expectGolden } from "../support/golden.ts";
-import { runInProcess } from "../support/inproc.ts";
 import { FIXTURE_NOW, fixturePopulation } from "../support/iam-population.ts";
+import { runInProcess } from "../support/inproc.ts";
 import { normalise, tempRepo } from "../support/tmp.ts";
 
 // access-review's text and CSV views with a frozen clock and the named FAKE IAM port.

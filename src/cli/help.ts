@@ -36,6 +36,9 @@ export async function helpText(cmd: OpsCommand, path: string, color: boolean): P
   if (cmd.kind === "plannable") {
     text += `\nEXIT CODES  0 ok · 2 usage · 3 validation · 4 remote · 5 partial · 10 dry run found changes · 130 interrupted (opsctl exit-codes)\n`;
     text += `PERMISSIONS ${cmd.permissions.join(", ")}\n`;
+  } else if (cmd.kind === "report") {
+    text += `\nEXIT CODES  0 no findings · 10 findings · 2 usage · 3 validation · 4 remote (opsctl exit-codes); read-only\n`;
+    text += `PERMISSIONS ${cmd.permissions.join(", ")}\n`;
   }
   text = text.replace(/[ \t]+$/gm, "");
   return color ? text : stripAnsi(text);

@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runBin } from "../support/bin.ts";
 import { workspace } from "../support/e2e-env.ts";
+import { IamSeeder } from "../support/iam-seed.ts";
 import { Moto } from "../support/moto.ts";
 
 // A canary secret in every config layer and every kind of secret reference; every
@@ -100,5 +101,44 @@ describe("secrets never appear", () => {
     expect(r.stderr).toContain("aws.bogusKey: unknown key");
     expect(r.stderr).toContain("aws.sessionToken: expected string (value not shown: secret)");
     expectClean("config error", r.stdout, r.stderr);
+  });
+});
+
+describe("secrets never appear in access reviews", () => {
+  test("access-review (text, csv file, json, unreachable) and access-revoke (dry run, plan file, apply, audit)", async () => {
+    await moto.reset();
+    const seeded = await new IamSeeder(moto).seed([
+      { name: "stale-user", keys: [{ ageDays: 200, usedDaysAgo: 120 }] },
+      { name: "console-user", password: true },
+    ]);
+    const { dir, env } = setup(moto.url);
+    userConfig(dir, `aws:\n  sessionToken: env:SESSION_CANARY\n`);
+    const runs: [string, string[], number, Record<string, string>?][] = [
+      ["review text verbose", ["access-review", "--environment", "staging", "--verbose"], 10],
+      ["review csv", ["access-review", "--environment", "staging", "--format", "csv", "--out", "review.csv"], 10],
+      ["review json", ["access-review", "--environment", "staging", "--format", "json", "--out", "review.json"], 10],
+      ["review unreachable", ["access-review", "--environment", "staging", "--verbose", "--format", "json"], 4, { OPSCTL_AWS__ENDPOINT: "http://127.0.0.1:9" }],
+    ];
+    for (const [label, args, code, extraEnv] of runs) {
+      const r = await runBin(args, { cwd: dir, env: { ...env, ...extraEnv } });
+      expect([label, r.code]).toEqual([label, code]);
+      expectClean(label, r.stdout, r.stderr);
+    }
+    const csv = readFileSync(join(dir, "review.csv"), "utf8");
+    writeFileSync(join(dir, "decisions.csv"), csv.replace(new RegExp(`(${seeded["stale-user"]?.[0]}[^\\r]*),,\\r\\n`), "$1,revoke,canary test\r\n"));
+    for (const [label, args, code] of [
+      [
+        "revoke dry run",
+        ["access-revoke", "--environment", "staging", "--decisions", "decisions.csv", "--dry-run", "--verbose", "--out", "revoke-plan.json"],
+        10,
+      ],
+      ["revoke apply json", ["access-revoke", "--environment", "staging", "--decisions", "decisions.csv", "--format", "json", "--verbose"], 0],
+    ] as const) {
+      const r = await runBin([...args], { cwd: dir, env });
+      expect([label, r.code]).toEqual([label, code]);
+      expectClean(label, r.stdout, r.stderr);
+    }
+    expectClean("review files", csv, readFileSync(join(dir, "review.json"), "utf8"), readFileSync(join(dir, "revoke-plan.json"), "utf8"));
+    expectClean("audit", readFileSync(join(dir, "home", ".state", "opsctl", "audit.jsonl"), "utf8"));
   });
 });

@@ -72,10 +72,10 @@ export async function runCli(argv: string[], root: GroupCommand, rawDeps: Deps):
     // A report saved with --out: the file gets what stdout would have carried, uncoloured.
     const body = json ? `${JSON.stringify(toEnvelope(report, deps.build), null, 2)}\n` : (report.documents?.[format] ?? report.documents?.text ?? "");
     const failed = saveOutput(report.outFile, deps.redactor.scrub(body));
-    if (failed) report = { ...report, exit: "usage", errors: [{ code: "usage", message: failed, source: "--out" }], view: "error", documents: undefined };
+    if (failed) report = { ...report, exit: "usage", errors: [{ code: "usage", message: failed, source: "flag --out" }], view: "error", documents: undefined };
     else {
       saved = true;
-      if (!argv.includes("--quiet")) deps.stderr.write(`wrote ${report.outFile}\n`);
+      if (!argv.includes("--quiet")) deps.stderr.write(`${terminalSafe(`wrote ${report.outFile}`, false)}\n`);
     }
   }
   if (saved) {

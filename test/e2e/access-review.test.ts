@@ -159,6 +159,19 @@ describe("access-revoke against moto IAM", () => {
     expect(JSON.stringify(hist.json)).toContain(key("dave", 1));
   });
 
+  test("JSON decisions: the review's JSON envelope with decisions filled in is read like the CSV", async () => {
+    const { dir, env } = workspace(moto.url, CONFIG);
+    const r = await runBin(["access-review", "--environment", "prod", "--format", "json", "--out", "review.json"], { cwd: dir, env });
+    expect(r.code).toBe(10);
+    expect(r.stdout).toBe("");
+    const doc = JSON.parse(readFileSync(join(dir, "review.json"), "utf8"));
+    for (const row of doc.result.rows) if (row.accessKeyId === key("carol")) Object.assign(row, { decision: "revoke", justification: "never used" });
+    writeFileSync(join(dir, "decisions.json"), JSON.stringify(doc));
+    const dry = await runBin(["access-revoke", "--environment", "prod", "--decisions", "decisions.json", "--dry-run", "--format", "json"], { cwd: dir, env });
+    expect(dry.code).toBe(10);
+    expect(dry.json.plan.actions.map((a: { id: string }) => a.id)).toEqual([`disable:${key("carol")}`]);
+  });
+
   test("delete after the quarantine: skipped while it runs, deleted once --delete-after has passed", async () => {
     const { dir, env } = workspace(moto.url, CONFIG);
     const file = await reviewCsv(dir, env, { [key("bob")]: ["revoke", "left"] });

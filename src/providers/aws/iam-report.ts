@@ -31,9 +31,9 @@ export interface CredentialReport {
 const ROOT = "<root_account>";
 
 /**
- * Parses GetCredentialReport's CSV. IAM user names may contain commas; if a row has
- * more fields than the header, the user name is everything before the field that
- * starts with `arn:`.
+ * Parses GetCredentialReport's CSV. IAM user names may contain commas and the report
+ * does not quote them: the name appears in the user and the arn column, so a row with
+ * 2k extra fields has k commas in each of the two.
  */
 export function parseCredentialReport(content: string, generatedAt: Date): CredentialReport {
   const records = parseCsv(content);
@@ -42,8 +42,8 @@ export function parseCredentialReport(content: string, generatedAt: Date): Crede
   if (col("user") !== 0 || col("arn") !== 1) throw new Error(`unexpected credential report header: ${header.slice(0, 3).join(",")}`);
   const report: CredentialReport = { generatedAt, rows: [] };
   for (const { fields: raw } of records.slice(1)) {
-    const arnAt = raw.findIndex((f, i) => i > 0 && f.startsWith("arn:"));
-    const fields = arnAt > 1 ? [raw.slice(0, arnAt).join(","), ...raw.slice(arnAt)] : raw;
+    const k = Math.max(0, Math.floor((raw.length - header.length) / 2));
+    const fields = k ? [raw.slice(0, k + 1).join(","), raw.slice(k + 1, 2 * k + 2).join(","), ...raw.slice(2 * k + 2)] : raw;
     const get = (name: string) => {
       const i = col(name);
       return i < 0 ? undefined : fields[i];

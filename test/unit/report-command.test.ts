@@ -36,8 +36,18 @@ async function run(argv: string[]) {
     env: { HOME: cwd, XDG_CONFIG_HOME: `${cwd}/.xdg`, XDG_STATE_HOME: `${cwd}/.state`, AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "y" },
     cwd,
     now: () => new Date("2026-11-28T12:00:00Z"),
-    stdout: { write: (t) => void (stdout += t), isTTY: false },
-    stderr: { write: (t) => void (stderr += t), isTTY: false },
+    stdout: {
+      write: (t) => {
+        stdout += t;
+      },
+      isTTY: false,
+    },
+    stderr: {
+      write: (t) => {
+        stderr += t;
+      },
+      isTTY: false,
+    },
     stdinIsTTY: false,
     prompt: async () => undefined,
     signal: new AbortController().signal,

@@ -12,6 +12,21 @@ import { writeTeamEntry } from "./team-entry.ts";
 
 export const TARGETS = ["linux-x64", "linux-arm64", "linux-x64-musl", "darwin-x64", "darwin-arm64", "windows-x64"] as const;
 
+/**
+ * A compiled Bun binary would otherwise read files from the directory it is started in:
+ * `bunfig.toml` (whose `preload` runs code before opsctl's) and `.env` (which would
+ * inject OPSCTL_* and AWS_* variables) are on by default; tsconfig.json and package.json
+ * are off by default and pinned off here so a Bun upgrade cannot turn them on.
+ * `bun build --help` lists no other autoload switch (Bun 1.4.5). The environment
+ * variables BUN_BE_BUN and BUN_OPTIONS have no build switch: see README "Security".
+ */
+export const HERMETIC_FLAGS = [
+  "--no-compile-autoload-dotenv",
+  "--no-compile-autoload-bunfig",
+  "--no-compile-autoload-tsconfig",
+  "--no-compile-autoload-package-json",
+] as const;
+
 const root = join(import.meta.dir, "..");
 const args = process.argv.slice(2);
 const outdir = flagValue("--outdir") ?? join(root, "dist");
@@ -86,6 +101,7 @@ for (const target of targets) {
     "--bytecode",
     "--format=esm",
     "--splitting",
+    ...HERMETIC_FLAGS,
     "--define",
     `process.env.NODE_ENV="production"`,
     "--define",

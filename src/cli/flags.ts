@@ -37,11 +37,16 @@ export const CONFIG_FLAGS: FlagSpec[] = [
   { name: "config", kind: "string", valueName: "FILE", description: "Repository config file (instead of searching upward)" },
 ];
 
-/** The scope and safety flags of every command that plans and applies (DESIGN §4–5). */
-export const MUTATING_FLAGS: FlagSpec[] = [
+/** The scope flags: which environment, region and account a run acts on. */
+export const SCOPE_FLAGS: FlagSpec[] = [
   { name: "environment", kind: "string", required: true, valueName: "NAME", description: "Environment to act on (selects environments.<NAME> in config)" },
   { name: "region", kind: "string", configKey: "region", valueName: "REGION", description: "Cloud region (default from config)" },
   { name: "account", kind: "string", configKey: "account", valueName: "ID", description: "Expected account id; refused if the credentials belong to another" },
+];
+
+/** The scope and safety flags of every command that plans and applies (DESIGN §4–5). */
+export const MUTATING_FLAGS: FlagSpec[] = [
+  ...SCOPE_FLAGS,
   { name: "dry-run", kind: "boolean", description: "Plan and validate against the control plane; change nothing" },
   { name: "out", kind: "string", valueName: "FILE", description: "With --dry-run: save the plan for `opsctl apply`" },
   { name: "yes", kind: "boolean", description: "Confirm applying to a protected environment" },

@@ -74,6 +74,20 @@ export function valueForm(spec: FlagSpec): string {
     case "list":
       return spec.itemPattern?.form ?? "a value (repeatable)";
     default:
-      return spec.valueName ? `a ${spec.valueName}` : "a value";
+      return spec.valueName ? `${article(spec.valueName)} ${spec.valueName}` : "a value";
   }
+}
+
+/** "an IMAGE", "an ID", "an N", "an NS", "a NAME", "a FILE": by sound, for placeholders in capitals. */
+function article(word: string): "a" | "an" {
+  return /^[AEIOU]/.test(word) || /^[FHLMNRSX][A-Z]?$/.test(word) ? "an" : "a";
+}
+
+/**
+ * With --show-config only the flags that choose which configuration is shown (the scope
+ * flags) are still required: showing config must not need, say, the image to deploy.
+ */
+export function requiredFor(spec: FlagSpec, given: Record<string, unknown>): boolean {
+  if (!spec.required) return false;
+  return given["show-config"] !== true || SCOPE_FLAGS.some((f) => f.name === spec.name);
 }

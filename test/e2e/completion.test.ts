@@ -34,6 +34,7 @@ async function complete(...words: string[]): Promise<string[]> {
     `COMP_LINE=${JSON.stringify(line.join(" "))}`,
     `complete -p opsctl >/dev/null || exit 9`,
     "_opsctl",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash, not a template
     'printf "%s\\n" "${COMPREPLY[@]}"',
   ].join("\n");
   const r = await runProcess(["bash", "--norc", "--noprofile", "-c", program], { cwd: dir, env: { HOME: dir } });

@@ -5,14 +5,23 @@ import { join } from "node:path";
 import { crc32, deflateRawSync, gzipSync } from "node:zlib";
 
 export interface ArchiveEntry {
-  /** Path inside the archive, e.g. "opsctl-linux-x64/opsctl". */
+  /** Path inside the archive, e.g. "opsctl-linux-x64/opsctl"; directories end with "/". */
   name: string;
   data: Uint8Array;
   mode: number;
+  /** Owner (default 0:0 root): a container image's home directory belongs to its user. */
+  uid?: number;
+  gid?: number;
 }
 
 /** A POSIX ustar archive, gzip-compressed. */
 export function tarGz(entries: ArchiveEntry[], mtime: Date): Uint8Array {
+  // gzip's header mtime stays 0 (Node writes none), so equal input gives equal bytes.
+  return gzipSync(tar(entries, mtime), { level: 6 });
+}
+
+/** A POSIX ustar archive: regular files, and directories for names ending in "/". */
+export function tar(entries: ArchiveEntry[], mtime: Date): Uint8Array {
   const blocks: Uint8Array[] = [];
   const secs = Math.floor(mtime.getTime() / 1000);
   for (const e of entries) {
@@ -20,23 +29,25 @@ export function tarGz(entries: ArchiveEntry[], mtime: Date): Uint8Array {
     const h = Buffer.alloc(512);
     h.write(e.name, 0, "utf8");
     h.write(octal(e.mode, 7), 100);
-    h.write(octal(0, 7), 108); // uid
-    h.write(octal(0, 7), 116); // gid
-    h.write(octal(e.data.length, 11), 124);
+    const dir = e.name.endsWith("/");
+    h.write(octal(e.uid ?? 0, 7), 108);
+    h.write(octal(e.gid ?? 0, 7), 116);
+    h.write(octal(dir ? 0 : e.data.length, 11), 124);
     h.write(octal(secs, 11), 136);
     h.write("        ", 148); // checksum field counts as spaces while summing
-    h.write("0", 156); // regular file
+    h.write(dir ? "5" : "0", 156);
     h.write("ustar\u000000", 257);
-    h.write("root", 265);
-    h.write("root", 297);
+    // Names only for root: an extractor maps any other owner by number.
+    if (!e.uid) h.write("root", 265);
+    if (!e.gid) h.write("root", 297);
     let sum = 0;
     for (const b of h) sum += b;
     h.write(`${octal(sum, 6)}\u0000 `, 148);
-    blocks.push(h, e.data, Buffer.alloc((512 - (e.data.length % 512)) % 512));
+    if (dir) blocks.push(h);
+    else blocks.push(h, e.data, Buffer.alloc((512 - (e.data.length % 512)) % 512));
   }
   blocks.push(Buffer.alloc(1024));
-  // gzip's header mtime stays 0 (Node writes none), so equal input gives equal bytes.
-  return gzipSync(Buffer.concat(blocks), { level: 6 });
+  return Buffer.concat(blocks);
 }
 
 /** A zip archive (deflate), for Windows, where .zip opens without extra tools. */

@@ -62,7 +62,7 @@ export function imageFiles(binary: string, arch: Arch): ArchiveEntry[] {
   const dirs = new Set(["etc", "etc/ssl", "etc/ssl/certs", "home", "usr", "usr/local", "usr/local/bin"]);
   for (const l of libs) {
     const parts = l.path.slice(1).split("/").slice(0, -1);
-    parts.forEach((_, i) => dirs.add(parts.slice(0, i + 1).join("/")));
+    for (let i = 1; i <= parts.length; i++) dirs.add(parts.slice(0, i).join("/"));
   }
   return [
     ...[...dirs].sort().map((d) => dir(d)),

@@ -8,6 +8,8 @@ import { runShipped, shippedLinux } from "../support/shipped.ts";
 // run and apply against moto once volume ids and times are normalised.
 
 const moto = new Moto();
+/** Several emulated runs of ~3 s each (more on a busy machine) per test. */
+const EMULATED_MS = 240_000;
 const [x64, arm64] = shippedLinux() as [ReturnType<typeof shippedLinux>[number], ReturnType<typeof shippedLinux>[number]];
 
 /** The same estate for each binary; returns name → volume id. */
@@ -65,14 +67,18 @@ async function scenario(bin: typeof x64) {
 }
 
 describe("linux-arm64 under qemu-user matches linux-x64", () => {
-  test("--version and exit-codes --format json: the same bytes", async () => {
-    for (const args of [["--version"], ["exit-codes", "--format", "json"], ["exit-codes"]]) {
-      const a = await runShipped(x64, args, { cwd: "/tmp", env: {} });
-      const b = await runShipped(arm64, args, { cwd: "/tmp", env: {} });
-      expect(b).toEqual(a);
-      expect(a.code).toBe(0);
-    }
-  });
+  test(
+    "--version and exit-codes --format json: the same bytes",
+    async () => {
+      for (const args of [["--version"], ["exit-codes", "--format", "json"], ["exit-codes"]]) {
+        const a = await runShipped(x64, args, { cwd: "/tmp", env: {} });
+        const b = await runShipped(arm64, args, { cwd: "/tmp", env: {} });
+        expect(b).toEqual(a);
+        expect(a.code).toBe(0);
+      }
+    },
+    EMULATED_MS,
+  );
 
   test("version --format json names each build target", async () => {
     const b = await runShipped(arm64, ["version", "--format", "json"], { cwd: "/tmp", env: {} });
@@ -80,13 +86,17 @@ describe("linux-arm64 under qemu-user matches linux-x64", () => {
     expect(b.json.result).toMatchObject({ target: "linux-arm64", platform: "linux-arm64" });
   });
 
-  test("cleanup-volumes dry run, saved plan and apply against moto: the same output and the same end state", async () => {
-    const a = await scenario(x64);
-    const b = await scenario(arm64);
-    expect(a.dryText.code).toBe(10);
-    expect(a.dryJson.code).toBe(10);
-    expect(a.apply.code).toBe(0);
-    expect(a.left).toEqual(["keep", "young"]);
-    expect(b).toEqual(a);
-  });
+  test(
+    "cleanup-volumes dry run, saved plan and apply against moto: the same output and the same end state",
+    async () => {
+      const a = await scenario(x64);
+      const b = await scenario(arm64);
+      expect(a.dryText.code).toBe(10);
+      expect(a.dryJson.code).toBe(10);
+      expect(a.apply.code).toBe(0);
+      expect(a.left).toEqual(["keep", "young"]);
+      expect(b).toEqual(a);
+    },
+    EMULATED_MS,
+  );
 });

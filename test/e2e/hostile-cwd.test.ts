@@ -59,7 +59,7 @@ describe.each(shippedLinux().map((s): [string, Shipped] => [s.target, s]))("%s i
     expect(j.code).toBe(0);
     expect(j.json.result.target).toBe(bin.target);
     assertNothingLoaded(dir, v.stderr + j.stderr);
-  });
+  }, 120_000);
 
   test("config comes only from the documented layers: no key from .env", async () => {
     const { dir, env } = workspace(moto.url);
@@ -72,7 +72,7 @@ describe.each(shippedLinux().map((s): [string, Shipped] => [s.target, s]))("%s i
     expect(keys.find((k) => k.key === "region")?.value).toBe("us-east-1");
     expect(r.stdout).not.toContain("hostile");
     assertNothingLoaded(dir, r.stderr);
-  });
+  }, 120_000);
 
   test("a dry run reaches the configured endpoint with the operator's credentials, not the .env's", async () => {
     const { dir, env } = workspace(moto.url);
@@ -84,7 +84,7 @@ describe.each(shippedLinux().map((s): [string, Shipped] => [s.target, s]))("%s i
     // maxDeletions 0 from the .env would have failed the guardrail check.
     expect(r.json.plan.checks.every((c: { status: string }) => c.status === "passed")).toBe(true);
     assertNothingLoaded(dir, r.stderr);
-  });
+  }, 120_000);
 
   test("BUN_OPTIONS set: opsctl refuses to run (exit 2) and says why", async () => {
     const { dir, env } = workspace(moto.url);
@@ -98,7 +98,7 @@ describe.each(shippedLinux().map((s): [string, Shipped] => [s.target, s]))("%s i
     // the refusal keeps opsctl from acting in that process, nothing more.
     expect(existsSync(join(dir, "LOADED-preload"))).toBe(true);
     expect(await moto.volumeIds()).toHaveLength(1);
-  });
+  }, 120_000);
 
   test("KNOWN GAP (README Security): BUN_BE_BUN=1 turns the binary into the bun CLI before opsctl's code runs", async () => {
     const { dir, env } = workspace(moto.url);
@@ -106,5 +106,5 @@ describe.each(shippedLinux().map((s): [string, Shipped] => [s.target, s]))("%s i
     // If a Bun release closes this, this test fails: then update README "Security".
     expect(r.stdout).toBe("be-bun:object\n");
     expect(r.code).toBe(0);
-  });
+  }, 120_000);
 });

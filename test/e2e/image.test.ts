@@ -83,7 +83,7 @@ describe.each([
     const j = await runImage(img, ["version", "--format", "json"], { emulator });
     expect(j.code).toBe(0);
     expect(j.json.result.target).toBe(arch === "amd64" ? "linux-x64" : "linux-arm64");
-  });
+  }, 120_000);
 
   test("against moto: a dry run saved to a plan (10), applied (0), recorded in history", async () => {
     const img = images[arch] as Unpacked;
@@ -103,5 +103,5 @@ describe.each([
     expect(history.stdout).toContain("cleanup-volumes");
     // The audit names who applied: the image's non-root user, not root.
     expect(history.json.result.records[0].user).toBe("uid 65532");
-  });
+  }, 240_000);
 });

@@ -7,9 +7,9 @@ import type { Deps } from "../../core/deps.ts";
  * the user config. Only the documented config files are read; a file that does not load
  * contributes nothing (completion must never print errors into a shell prompt).
  */
-export async function environmentNames(deps: Deps, configFile?: string): Promise<string[]> {
+export async function environmentNames(deps: Deps): Promise<string[]> {
   const names = new Set<string>();
-  const paths = [configFile ?? safe(() => findRepoConfig(deps.cwd)), safe(() => findUserConfig(deps.env))];
+  const paths = [safe(() => findRepoConfig(deps.cwd)), safe(() => findUserConfig(deps.env))];
   for (const path of paths) {
     if (!path) continue;
     try {

@@ -1,4 +1,4 @@
-import { CONFIG_FLAGS, OUTPUT_FLAGS } from "../../cli/flags.ts";
+import { OUTPUT_FLAGS } from "../../cli/flags.ts";
 import type { InfoCommand } from "../../core/command.ts";
 import { infoReport } from "../../core/report.ts";
 import { bashScript } from "./bash.ts";
@@ -25,11 +25,13 @@ export const completion: InfoCommand = {
       values: [...SHELLS, "environments"],
     },
   ],
-  flags: [...CONFIG_FLAGS, ...OUTPUT_FLAGS],
-  async run({ deps, flags, positionals, root }) {
+  // No --config: completion is best effort and never fails on configuration (a broken
+  // file offers no names); `opsctl config show` is where configuration errors are reported.
+  flags: OUTPUT_FLAGS,
+  async run({ deps, positionals, root }) {
     const what = positionals[0] as (typeof SHELLS)[number] | "environments";
     if (what === "environments") {
-      const names = await environmentNames(deps, typeof flags.config === "string" ? flags.config : undefined);
+      const names = await environmentNames(deps);
       return infoReport("completion", { environments: names, text: names.join("\n") }, "text");
     }
     // The registry of the running binary: a team binary completes its own commands.

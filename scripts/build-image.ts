@@ -9,7 +9,6 @@
 // libc6-arm64-cross (scripts/peers.sh install installs it).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { binaryName, compileTarget } from "./build.ts";
 import type { ArchiveEntry } from "./release/archive.ts";
 import { writeChecksums } from "./release/checksums.ts";
 import { elfDeps } from "./release/elf.ts";
@@ -90,12 +89,23 @@ async function main(args: string[]): Promise<void> {
   const arches = (args.includes("--arch") ? args.filter((_, i) => args[i - 1] === "--arch") : Object.keys(ARCHES)) as Arch[];
   for (const a of arches) if (!(a in ARCHES)) throw new Error(`--arch must be amd64 or arm64, got '${a}'`);
   const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
-  const log = Bun.spawnSync(["git", "log", "-1", "--format=%h %ct", "--abbrev=12"], { cwd: root }).stdout.toString().trim().split(" ");
-  const created = new Date(Number(log[1] ?? 0) * 1000 || Date.UTC(2026, 0, 1));
+  const secs = Number(Bun.spawnSync(["git", "log", "-1", "--format=%ct"], { cwd: root }).stdout.toString().trim());
+  const created = new Date(secs * 1000 || Date.UTC(2026, 0, 1));
   mkdirSync(outdir, { recursive: true });
   for (const arch of arches) {
     const target = ARCHES[arch].target;
-    const binary = args.includes("--no-build") ? join(outdir, binaryName(target)) : compileTarget(target, outdir, { version, commit: log[0] ?? "unknown" });
+    const binary = join(outdir, `opsctl-${target}`);
+    if (!args.includes("--no-build")) {
+      // The release build itself (hermetic flags, version defines), as `npm run build` runs it.
+      const r = Bun.spawnSync([process.execPath, join(root, "scripts", "build.ts"), "--target", target, "--outdir", outdir], {
+        cwd: root,
+        stdout: "inherit",
+        stderr: "inherit",
+      });
+      if (r.exitCode !== 0) throw new Error(`building ${target} failed`);
+    } else if (!existsSync(binary)) {
+      throw new Error(`${binary} is missing (--no-build uses what is there): run 'bun scripts/build.ts --target ${target}'`);
+    }
     const out = imagePath(outdir, version, arch);
     writeFileSync(
       out,

@@ -26,12 +26,14 @@ async function seed(): Promise<Record<string, string>> {
 function normalise(text: string, ids: Record<string, string>, dir: string): string {
   let out = text.split(dir).join("<dir>");
   for (const [name, id] of Object.entries(ids)) out = out.split(id).join(`<vol:${name}>`);
-  return out
-    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, "<time>")
-    .replace(/sha256:[0-9a-f]{12,64}/g, "<digest>")
-    .replace(/"(durationMs|elapsedMs)": \d+/g, '"$1": 0')
-    // Progress lines count in completion order, which concurrency makes vary.
-    .replace(/ \(\d+\/\d+\)$/gm, " (i/n)");
+  return (
+    out
+      .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, "<time>")
+      .replace(/sha256:[0-9a-f]{12,64}/g, "<digest>")
+      .replace(/"(durationMs|elapsedMs)": \d+/g, '"$1": 0')
+      // Progress lines count in completion order, which concurrency makes vary.
+      .replace(/ \(\d+\/\d+\)$/gm, " (i/n)")
+  );
 }
 
 /**

@@ -1,4 +1,6 @@
-// Builds standalone binaries: `bun scripts/build.ts [--host] [--target linux-x64 …] [--outdir dist]`.
+// Builds standalone binaries: `bun scripts/build.ts [--host] [--target linux-x64 …] [--outdir dist] [--archives]`.
+// A build of all targets (no --host/--target), or --archives, also writes one archive per
+// target (scripts/release/archive.ts); SHA256SUMS covers every file in the output folder.
 // A team binary: `--commands DIR --name NAME [--group WORD]` adds every command folder under
 // DIR to the built-in commands (generated static imports, see scripts/team-entry.ts) and
 // writes dist/NAME-<target>. `--no-compile` only generates and checks the entry.
@@ -6,11 +8,28 @@
 // start-up fast with lazy SDK imports; NODE_ENV is fixed so a binary built inside
 // `bun test` still behaves as production.
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { releaseArchive } from "./release/archive.ts";
+import { writeChecksums } from "./release/checksums.ts";
 import { writeTeamEntry } from "./team-entry.ts";
 
 export const TARGETS = ["linux-x64", "linux-arm64", "linux-x64-musl", "darwin-x64", "darwin-arm64", "windows-x64"] as const;
+
+/**
+ * A compiled Bun binary would otherwise read files from the directory it is started in:
+ * `bunfig.toml` (whose `preload` runs code before opsctl's) and `.env` (which would
+ * inject OPSCTL_* and AWS_* variables) are on by default; tsconfig.json and package.json
+ * are off by default and pinned off here so a Bun upgrade cannot turn them on.
+ * `bun build --help` lists no other autoload switch (Bun 1.4.5). The environment
+ * variables BUN_BE_BUN and BUN_OPTIONS have no build switch: see README "Security".
+ */
+export const HERMETIC_FLAGS = [
+  "--no-compile-autoload-dotenv",
+  "--no-compile-autoload-bunfig",
+  "--no-compile-autoload-tsconfig",
+  "--no-compile-autoload-package-json",
+] as const;
 
 const root = join(import.meta.dir, "..");
 const args = process.argv.slice(2);
@@ -73,6 +92,8 @@ if (args.includes("--no-compile")) {
 }
 const digests = commandDigests([join(root, "src", "commands"), ...(teamDir ? [resolve(teamDir)] : [])]);
 
+// Release archives beside the raw binaries (~115 MB each): for a full build, or when asked.
+const archives = (!args.includes("--host") && !args.includes("--target")) || args.includes("--archives");
 mkdirSync(outdir, { recursive: true });
 for (const target of targets) {
   const file = `${name}-${target}${target.startsWith("windows") ? ".exe" : ""}`;
@@ -86,6 +107,7 @@ for (const target of targets) {
     "--bytecode",
     "--format=esm",
     "--splitting",
+    ...HERMETIC_FLAGS,
     "--define",
     `process.env.NODE_ENV="production"`,
     "--define",
@@ -106,22 +128,18 @@ for (const target of targets) {
     console.error(`build ${target} failed:\n${r.stdout}\n${r.stderr}`);
     process.exit(1);
   }
-  console.error(`built ${file} in ${Math.round(performance.now() - started)} ms`);
+  const archive = archives
+    ? releaseArchive({ target, binary: outfile, outdir, name, version: pkg.version, mtime: commitTime(), readme: join(root, "README.md") })
+    : undefined;
+  console.error(`built ${file}${archive ? ` and ${archive.split("/").pop()}` : ""} in ${Math.round(performance.now() - started)} ms`);
 }
-writeSums(outdir);
+await writeChecksums(outdir);
 
-/** SHA256SUMS over every file in the output folder, so opsctl and team binaries built side by side are all covered. */
-function writeSums(dir: string): void {
-  const sums = readdirSync(dir)
-    .sort()
-    .filter((f) => f !== "SHA256SUMS" && statSync(join(dir, f)).isFile())
-    .map(
-      (f) =>
-        `${createHash("sha256")
-          .update(readFileSync(join(dir, f)))
-          .digest("hex")}  ${f}`,
-    );
-  writeFileSync(join(dir, "SHA256SUMS"), `${sums.join("\n")}\n`);
+/** The commit's time: archive entries carry it, so equal sources give equal archives. */
+function commitTime(): Date {
+  const r = Bun.spawnSync(["git", "log", "-1", "--format=%ct"], { cwd: root });
+  const secs = Number(r.exitCode === 0 ? r.stdout.toString().trim() : 0);
+  return new Date(secs * 1000 || Date.UTC(2026, 0, 1));
 }
 
 function fail(message: string): never {

@@ -5,20 +5,36 @@
 # again (exit 0), history.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$PWD"
 
 bun scripts/build.ts --host
 bin="$PWD/dist/opsctl-$(node -p 'process.platform + "-" + process.arch')"
 
+# The demo later leaves the repository and unsets the peers variables (opsctl reads every
+# OPSCTL_* variable as config): the trap keeps absolute paths and its own copies, so it
+# stops what it started on every exit path (end, error, Ctrl-C, kill).
+peers_dir="${OPSCTL_PEERS_DIR:-$root/.peers}"
+peers_offset="${OPSCTL_PEERS_PORT_OFFSET:-0}"
+work=""
 started=0
+cleanup() {
+  if [ "$started" = 1 ]; then
+    OPSCTL_PEERS_DIR="$peers_dir" OPSCTL_PEERS_PORT_OFFSET="$peers_offset" bash "$root/scripts/peers.sh" stop moto || true
+  fi
+  if [ -n "$work" ]; then rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 if ! bash scripts/peers.sh status moto >/dev/null 2>&1; then
   bash scripts/peers.sh install moto
-  bash scripts/peers.sh start moto
+  # Set before starting: a start that fails half-way is stopped too.
   started=1
+  bash scripts/peers.sh start moto
 fi
-cleanup() { if [ "$started" = 1 ]; then bash scripts/peers.sh stop moto || true; fi; }
-trap cleanup EXIT
 # Only the two values the demo needs: opsctl treats every OPSCTL_* variable as config.
-peers_env="${OPSCTL_PEERS_DIR:-.peers}/env"
+peers_env="$peers_dir/env"
 MOTO_URL="$(sed -n 's/^MOTO_URL=//p' "$peers_env")"
 MOTO_CLOCK_FILE="$(sed -n 's/^MOTO_CLOCK_FILE=//p' "$peers_env")"
 MOTO_URL="$MOTO_URL" MOTO_CLOCK_FILE="$MOTO_CLOCK_FILE" bun scripts/demo-seed.ts

@@ -134,8 +134,10 @@ pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'insta
 cmd_install() {
   is_root || die "install must run as root"
   export DEBIAN_FRONTEND=noninteractive
+  # Not servers, but what the suite runs shipped artifacts with: qemu-user-static and the
+  # aarch64 glibc (libc6-arm64-cross) execute the linux-arm64 binary.
   local want=(pdns-server pdns-backend-sqlite3 sqlite3 pebble nginx etcd-server etcd-client
-    openssl curl ca-certificates libfaketime)
+    openssl curl ca-certificates libfaketime qemu-user-static libc6-arm64-cross)
   local missing=() p pg_pkg="" updated=0
   # PostgreSQL: any installed server binaries will do; else postgresql-15 (or `postgresql`).
   if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then pg_pkg=postgresql-15; fi

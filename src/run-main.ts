@@ -5,6 +5,7 @@ import { Redactor } from "./config/redact.ts";
 import type { GroupCommand } from "./core/command.ts";
 import type { Deps, Writer } from "./core/deps.ts";
 import type { Providers } from "./core/providers.ts";
+import { injectedRuntimeOptions } from "./core/runtime-guard.ts";
 import { builtinProviders } from "./providers/index.ts";
 import { BUILD, runtimeName } from "./version.ts";
 
@@ -12,6 +13,11 @@ import { BUILD, runtimeName } from "./version.ts";
 // generated entry of a team binary call runMain() with their registry.
 
 export async function runMain(root: GroupCommand, extraProviders: Providers = {}): Promise<never> {
+  const refused = injectedRuntimeOptions(process.env, runtimeName());
+  if (refused) {
+    writeSync(2, `${refused.replace(/^opsctl:/, `${root.name}:`)}\n`);
+    process.exit(2);
+  }
   const interrupt = new AbortController();
   let interrupts = 0;
   for (const sig of ["SIGINT", "SIGTERM"] as const) {

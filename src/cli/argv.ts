@@ -1,7 +1,7 @@
 import { parseDuration } from "../core/duration.ts";
 import { type Problem, usageError } from "../core/errors.ts";
 import { closest } from "../core/suggest.ts";
-import { type FlagSpec, type PositionalSpec, valueForm } from "./flags.ts";
+import { type FlagSpec, type PositionalSpec, requiredFor, valueForm } from "./flags.ts";
 
 export interface ParsedArgs {
   flags: Record<string, string | boolean | number | string[] | undefined>;
@@ -79,7 +79,7 @@ export function parseArgv(argv: string[], specs: FlagSpec[], positionals: Positi
   }
 
   for (const spec of specs) {
-    if (spec.required && out.flags[spec.name] === undefined && !problems.some((p) => p.source?.name === `--${spec.name}`)) {
+    if (requiredFor(spec, out.flags) && out.flags[spec.name] === undefined && !problems.some((p) => p.source?.name === `--${spec.name}`)) {
       problems.push({ message: `--${spec.name} is required: ${valueForm(spec)}`, source: flagSource(spec.name) });
     }
   }

@@ -37,11 +37,16 @@ export const CONFIG_FLAGS: FlagSpec[] = [
   { name: "config", kind: "string", valueName: "FILE", description: "Repository config file (instead of searching upward)" },
 ];
 
-/** The scope and safety flags of every command that plans and applies (DESIGN §4–5). */
-export const MUTATING_FLAGS: FlagSpec[] = [
+/** The scope flags: which environment, region and account a run acts on. */
+export const SCOPE_FLAGS: FlagSpec[] = [
   { name: "environment", kind: "string", required: true, valueName: "NAME", description: "Environment to act on (selects environments.<NAME> in config)" },
   { name: "region", kind: "string", configKey: "region", valueName: "REGION", description: "Cloud region (default from config)" },
   { name: "account", kind: "string", configKey: "account", valueName: "ID", description: "Expected account id; refused if the credentials belong to another" },
+];
+
+/** The scope and safety flags of every command that plans and applies (DESIGN §4–5). */
+export const MUTATING_FLAGS: FlagSpec[] = [
+  ...SCOPE_FLAGS,
   { name: "dry-run", kind: "boolean", description: "Plan and validate against the control plane; change nothing" },
   { name: "out", kind: "string", valueName: "FILE", description: "With --dry-run: save the plan for `opsctl apply`" },
   { name: "yes", kind: "boolean", description: "Confirm applying to a protected environment" },
@@ -80,6 +85,20 @@ export function valueForm(spec: FlagSpec): string {
     case "list":
       return spec.itemPattern?.form ?? "a value (repeatable)";
     default:
-      return spec.valueName ? `a ${spec.valueName}` : "a value";
+      return spec.valueName ? `${article(spec.valueName)} ${spec.valueName}` : "a value";
   }
+}
+
+/** "an IMAGE", "an ID", "an N", "an NS", "a NAME", "a FILE": by sound, for placeholders in capitals. */
+function article(word: string): "a" | "an" {
+  return /^[AEIOU]/.test(word) || /^[FHLMNRSX][A-Z]?$/.test(word) ? "an" : "a";
+}
+
+/**
+ * With --show-config only the flags that choose which configuration is shown (the scope
+ * flags) are still required: showing config must not need, say, the image to deploy.
+ */
+export function requiredFor(spec: FlagSpec, given: Record<string, unknown>): boolean {
+  if (!spec.required) return false;
+  return given["show-config"] !== true || SCOPE_FLAGS.some((f) => f.name === spec.name);
 }

@@ -4,6 +4,7 @@ import { accessReview } from "./access-review/index.ts";
 import { accessRevoke } from "./access-revoke/index.ts";
 import { apply } from "./apply/index.ts";
 import { cleanupVolumes } from "./cleanup-volumes/index.ts";
+import { completion } from "./completion/index.ts";
 import { configShow } from "./config/show.ts";
 import { deploy } from "./deploy/index.ts";
 import { deployPlan } from "./deploy-plan/index.ts";
@@ -20,6 +21,7 @@ export const builtinCommands: Record<string, OpsCommand> = {
   "access-revoke": accessRevoke,
   apply,
   "cleanup-volumes": cleanupVolumes,
+  completion,
   deploy,
   "deploy-plan": deployPlan,
   config: { kind: "group", name: "config", description: "Inspect the layered configuration", subCommands: { show: configShow } },

@@ -53,7 +53,10 @@ export async function runPlannable(cmd: PlannableCommand, inv: PlannableInvocati
   try {
     const { resolved, scope } = await loadConfigFor(cmd, deps, flags, String(flags.environment));
     state.scope = scope;
-    if (flags["show-config"] === true) return showConfigReport(cmd.name, resolved, scope);
+    if (flags["show-config"] === true) {
+      const notGiven = cmd.flags.filter((f) => f.required && flags[f.name] === undefined).map((f) => `--${f.name}`);
+      return showConfigReport(cmd.name, resolved, scope, notGiven);
+    }
     if (flags.out !== undefined && !dryRun) {
       throw usageError([
         { message: "--out saves a plan and needs --dry-run (apply a saved plan with `opsctl apply FILE`)", source: { kind: "flag", name: "--out" } },

@@ -3,7 +3,7 @@ import * as v from "valibot";
 import type { Deps } from "./deps.ts";
 import { formatDuration, parseDuration } from "./duration.ts";
 import { OpsError, type Problem, usageError, validationError } from "./errors.ts";
-import { PLAN_SCHEMA_ID, type Plan, PlanSchema, planDigest } from "./plan.ts";
+import { PLAN_SCHEMA_ID, type Plan, PlanSchema, planDigest, type Scope } from "./plan.ts";
 
 /**
  * Reads a plan file and checks what can be checked without the control plane: it
@@ -65,4 +65,33 @@ function compatible(a: string, b: string): boolean {
   const [am, an] = a.split(".");
   const [bm, bn] = b.split(".");
   return am === bm && an === bn;
+}
+
+/** The scope keys a saved plan is applied to, and the config key each may come from. */
+const SCOPE_KEYS = ["environment", "region", "account"] as const;
+
+/**
+ * A saved plan's scope is part of what was reviewed: `opsctl apply` acts on exactly that
+ * scope, whether it came from flags or config when the plan was made. Config and flags
+ * given to `apply` may only confirm it: a key they resolve to a different value (or
+ * that the plan did not have) is exit 3, naming both values and where each came from.
+ */
+export function reconcileScope(
+  file: string,
+  saved: Scope,
+  now: Partial<Record<(typeof SCOPE_KEYS)[number], string>>,
+  sourceOf: (key: (typeof SCOPE_KEYS)[number]) => string,
+): Scope {
+  const problems: Problem[] = [];
+  for (const key of SCOPE_KEYS) {
+    const value = now[key];
+    if (value === undefined || value === saved[key]) continue;
+    const planned = saved[key] === undefined ? `no ${key}` : `${key}=${saved[key]}`;
+    problems.push({
+      message: `${file}: the plan was made for ${planned}, but ${sourceOf(key)} gives ${key}=${value}; apply a plan only to the scope it was made for`,
+      source: { kind: "plan", name: file, key: `scope.${key}` },
+    });
+  }
+  if (problems.length) throw validationError(problems, "Nothing was changed. Make a new plan for the other scope, or drop the conflicting flag or config.");
+  return { ...saved };
 }

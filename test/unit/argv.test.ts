@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseArgv, wantsJson } from "../../src/cli/argv.ts";
 import { cleanupVolumes } from "../../src/commands/cleanup-volumes/index.ts";
+import { deployPlan } from "../../src/commands/deploy-plan/index.ts";
 import { OpsError } from "../../src/core/errors.ts";
 
 const flags = cleanupVolumes.flags;
@@ -66,5 +67,21 @@ describe("strict argv parsing", () => {
     expect(wantsJson(["--format=json"])).toBe(true);
     expect(wantsJson(["--", "--format=json"])).toBe(false);
     expect(wantsJson(["--format", "text"])).toBe(false);
+  });
+});
+
+describe("--show-config and required flags", () => {
+  const deploy = (argv: string[]) => parseArgv(argv, deployPlan.flags, [], "deploy-plan");
+  test("--show-config does not need --image, only the scope flags that choose the configuration", () => {
+    expect(deploy(["--service", "billing", "--environment", "prod", "--show-config"]).flags).toEqual({
+      service: "billing",
+      environment: "prod",
+      "show-config": true,
+    });
+    expect(() => deploy(["--service", "billing", "--show-config"])).toThrow("--environment is required: a NAME");
+  });
+
+  test("without --show-config --image is required, with a grammatical placeholder", () => {
+    expect(() => deploy(["--service", "billing", "--environment", "prod"])).toThrow("--image is required: an IMAGE");
   });
 });

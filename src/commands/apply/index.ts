@@ -1,15 +1,15 @@
-import { OUTPUT_FLAGS } from "../../cli/flags.ts";
+import { OUTPUT_FLAGS, SCOPE_FLAGS } from "../../cli/flags.ts";
+import type { ResolvedConfig } from "../../config/resolve.ts";
 import { applyPlan, refuseUnconfirmed, withScopeLock } from "../../core/apply.ts";
 import { appendAudit } from "../../core/audit.ts";
-import type { InfoCommand, OpsCommand, PlannableCommand, RunContext } from "../../core/command.ts";
+import type { Flags, InfoCommand, OpsCommand, PlannableCommand, RunContext } from "../../core/command.ts";
 import { createContext, loadConfigFor } from "../../core/context.ts";
-import { isOpsError, OpsError, type Problem, validationError } from "../../core/errors.ts";
+import { describeSource, isOpsError, OpsError, type Problem, validationError } from "../../core/errors.ts";
 import { failedChecks, producerOf, validatePlan } from "../../core/pipeline.ts";
-import type { Plan } from "../../core/plan.ts";
+import type { Plan, Scope } from "../../core/plan.ts";
 import { unmetPreconditions } from "../../core/preconditions.ts";
 import { type ExecutionResult, problemsToErrors, type Report } from "../../core/report.ts";
-import { loadSavedPlan } from "../../core/saved-plan.ts";
-import { describeScope } from "../../core/scope-text.ts";
+import { loadSavedPlan, reconcileScope } from "../../core/saved-plan.ts";
 
 export const apply: InfoCommand = {
   kind: "info",
@@ -19,6 +19,8 @@ export const apply: InfoCommand = {
   flags: [
     { name: "max-age", kind: "duration", valueName: "DURATION", description: "Refuse plans older than this (default 1h)", default: "1h" },
     { name: "yes", kind: "boolean", description: "Confirm applying to a protected environment" },
+    // Accepted as confirmation of the plan's scope; a different value is refused.
+    ...SCOPE_FLAGS.map((f) => ({ ...f, required: false, description: `${f.description}; must match the plan's` })),
     { name: "concurrency", kind: "integer", configKey: "executor.concurrency", valueName: "N", description: "Actions applied at once (default 4)" },
     {
       name: "lock-timeout",
@@ -51,17 +53,13 @@ export const apply: InfoCommand = {
       if (!cmd) throw validationError([{ message: `${file}: unknown command '${saved.command}' in the plan` }]);
       checkProducer(cmd, saved, file);
 
-      const { resolved, scope } = await loadConfigFor(
+      const { resolved, scope: configScope } = await loadConfigFor(
         cmd,
         deps,
         { config: flags.config, concurrency: flags.concurrency, "lock-timeout": flags["lock-timeout"] },
         saved.scope.environment,
       );
-      if (describeScope(scope) !== describeScope(saved.scope)) {
-        throw validationError([
-          { message: `${file}: the scope no longer resolves the same: plan has ${describeScope(saved.scope)}, config now gives ${describeScope(scope)}` },
-        ]);
-      }
+      const scope = confirmScope(file, saved, flags, resolved, configScope);
       refuseUnconfirmed({ config: resolved.config, deps, flags }, scope.environment);
       const ctx = await createContext(cmd, deps, flags, resolved, scope);
       state.ctx = ctx;
@@ -110,6 +108,20 @@ function checkProducer(cmd: PlannableCommand, saved: Plan, file: string): void {
     });
   }
   if (problems.length) throw validationError(problems, "Nothing was changed.");
+}
+
+/**
+ * The plan's scope, confirmed: a scope flag given to apply, or a value the config now
+ * resolves, must equal the plan's (flags are checked first, so the message names them).
+ */
+function confirmScope(file: string, saved: Plan, flags: Flags, resolved: ResolvedConfig, configScope: Scope): Scope {
+  const flag = (k: string) => (typeof flags[k] === "string" ? (flags[k] as string) : undefined);
+  reconcileScope(file, saved.scope, { environment: flag("environment"), region: flag("region"), account: flag("account") }, (k) => `flag --${k}`);
+  const configSource = (k: string) => {
+    const entry = resolved.entries.find((e) => e.key === k);
+    return entry ? describeSource(entry.source) : "config";
+  };
+  return reconcileScope(file, saved.scope, { region: configScope.region, account: configScope.account }, configSource);
 }
 
 /** Under the lock: every precondition must still hold before the first mutation, then the control plane validates again. */

@@ -10,6 +10,7 @@ export function renderShowConfig(report: Report, s: Style): string {
     `  repository config: ${d.files.repository ? s.path(d.files.repository) : "(none found)"}`,
     `  user config:       ${d.files.user ? s.path(d.files.user) : "(none found)"}`,
     `  digest:            ${d.digest}`,
+    ...(d.notGiven?.length ? [`  not given:         ${d.notGiven.join(", ")} (not needed to show the configuration)`] : []),
     "",
   ];
   out.push(

@@ -54,6 +54,8 @@ export function awsErrorInfo(e: unknown): AwsErrorInfo {
 
 /** A failure while reading (discovery, validation): nothing was changed, so it is exit 4. */
 export function remoteFailure(service: string, endpoint: string | undefined, e: unknown): OpsError {
+  // A mutation refused before apply is a bug in the command (exit 1), not a remote failure.
+  if ((e as { name?: string })?.name === "MutationRefused") throw e;
   const info = awsErrorInfo(e);
   const where = endpoint ? ` at ${endpoint}` : "";
   const what =

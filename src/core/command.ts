@@ -95,6 +95,16 @@ export interface PlannableCommand<S = any> {
   live(action: Action, ctx: RunContext<S>): Promise<LiveState | undefined>;
   /** One handler per operation; it gets the plan too, e.g. to tag what it creates with the plan digest. */
   apply: Record<string, ApplyHandler<S>>;
+  /**
+   * Actions that must be applied together, all or nothing (e.g. one DNS zone's change
+   * batch). The executor re-checks every action of a group, then hands the whole group
+   * to apply() once instead of calling the per-operation handlers; if one action of a
+   * group drifted, none of the group is applied. Groups run with the usual concurrency.
+   */
+  batch?: {
+    group(action: Action): string;
+    apply(actions: Action[], ctx: RunContext<S>, plan: Plan): Promise<ApplyOutcome>;
+  };
   /** A read-only twin (e.g. deploy-plan): the pipeline runs it as if --dry-run were given. */
   dryRunOnly?: boolean;
   /** Whether this run needs a cloud region in its scope (default: yes); e.g. Kubernetes-only targets do not. */

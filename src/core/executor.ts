@@ -17,23 +17,32 @@ export async function execute(plan: Plan, cmd: PlannableCommand, ctx: RunContext
   enterPhase(ctx, "apply");
   const startedAt = ctx.deps.now().toISOString();
   const results = new Map<string, ActionResult>();
-  const queue = [...plan.actions];
-  const total = queue.length;
+  const total = plan.actions.length;
+  // Units of work: one action each, or one all-or-nothing group per batch key.
+  const queue: Action[][] = cmd.batch ? groupBy(plan.actions, cmd.batch.group) : plan.actions.map((a) => [a]);
   let done = 0;
+
+  /** The drift check of one action: a result when it must not be applied, undefined when it may. */
+  const recheck = async (action: Action, started: number): Promise<ActionResult | undefined> => {
+    const base = { id: action.id, resource: action.resource.id, operation: action.operation };
+    const live = await cmd.live(action, ctx);
+    if (!live) {
+      // Gone already: for a delete that is the desired state (a re-run after a crash).
+      if (action.operation === "delete") return { ...base, status: "already-done", detail: "already gone", durationMs: Date.now() - started };
+      return { ...base, status: "skipped", detail: "drifted: the resource no longer exists", durationMs: Date.now() - started };
+    }
+    const unmet = unmetPreconditions(action.preconditions, live);
+    if (unmet.length) return { ...base, status: "skipped", detail: `drifted: ${unmet.join("; ")}`, durationMs: Date.now() - started };
+    return undefined;
+  };
 
   const runOne = async (action: Action): Promise<ActionResult> => {
     const started = Date.now();
     const base = { id: action.id, resource: action.resource.id, operation: action.operation };
     const elapsed = () => Date.now() - started;
     try {
-      const live = await cmd.live(action, ctx);
-      if (!live) {
-        // Gone already: for a delete that is the desired state (a re-run after a crash).
-        if (action.operation === "delete") return { ...base, status: "already-done", detail: "already gone", durationMs: elapsed() };
-        return { ...base, status: "skipped", detail: "drifted: the resource no longer exists", durationMs: elapsed() };
-      }
-      const unmet = unmetPreconditions(action.preconditions, live);
-      if (unmet.length) return { ...base, status: "skipped", detail: `drifted: ${unmet.join("; ")}`, durationMs: elapsed() };
+      const early = await recheck(action, started);
+      if (early) return early;
       const handler = cmd.apply[action.operation];
       if (!handler) throw new Error(`${cmd.name} has no handler for operation ${action.operation}`);
       const outcome = await handler(action, ctx, plan);
@@ -46,6 +55,50 @@ export async function execute(plan: Plan, cmd: PlannableCommand, ctx: RunContext
       };
     } catch (e) {
       return { ...base, status: "failed", error: classify(e), durationMs: elapsed() };
+    }
+  };
+
+  /** One all-or-nothing group: every action re-checked, then one call for all, one shared outcome. */
+  const runGroup = async (group: Action[]): Promise<ActionResult[]> => {
+    const batch = cmd.batch;
+    if (!batch) return [await runOne(group[0] as Action)];
+    const started = Date.now();
+    const base = (a: Action) => ({ id: a.id, resource: a.resource.id, operation: a.operation });
+    try {
+      const early = new Map<string, ActionResult>();
+      for (const a of group) {
+        const r = await recheck(a, started);
+        if (r) early.set(a.id, r);
+      }
+      const drifted = [...early.values()].filter((r) => r.status !== "already-done");
+      if (drifted.length) {
+        const names = drifted.map((r) => r.resource).join(", ");
+        return group.map(
+          (a) =>
+            early.get(a.id) ?? {
+              ...base(a),
+              status: "skipped",
+              detail: `not applied: its batch is all-or-nothing and ${names} drifted`,
+              durationMs: Date.now() - started,
+            },
+        );
+      }
+      const rest = group.filter((a) => !early.has(a.id));
+      if (!rest.length) return group.map((a) => early.get(a.id) as ActionResult);
+      const outcome = await batch.apply(rest, ctx, plan);
+      return group.map(
+        (a) =>
+          early.get(a.id) ?? {
+            ...base(a),
+            status: outcome.status,
+            ...(outcome.detail ? { detail: outcome.detail } : {}),
+            ...(outcome.outputs ? { outputs: outcome.outputs } : {}),
+            durationMs: Date.now() - started,
+          },
+      );
+    } catch (e) {
+      const error = classify(e);
+      return group.map((a) => ({ ...base(a), status: "failed", error, durationMs: Date.now() - started }));
     }
   };
 
@@ -68,36 +121,41 @@ export async function execute(plan: Plan, cmd: PlannableCommand, ctx: RunContext
   const progress = ctx.deps.stderr.isTTY && ctx.flags.quiet !== true;
   const counts = { applied: 0, failed: 0, skipped: 0 };
 
+  const record = (a: Action, r: ActionResult) => {
+    results.set(a.id, r);
+    done++;
+    if (r.status === "applied" || r.status === "already-done") counts.applied++;
+    else if (r.status === "failed") counts.failed++;
+    else counts.skipped++;
+    const line = `${r.status} ${a.operation} ${a.resource.id} (${done}/${total})${r.error ? `: ${r.error.message}` : r.detail ? `: ${r.detail}` : ""}`;
+    if (progress) {
+      // One live line on a terminal; a log line per action everywhere else.
+      ctx.deps.stderr.write(`\r\u001b[K${done}/${total} done: ${counts.applied} applied, ${counts.failed} failed, ${counts.skipped} skipped`);
+      if (r.status === "failed") ctx.deps.stderr.write(`\r\u001b[K${line}\n`);
+    } else if (r.status === "failed") ctx.log.warn(line);
+    else ctx.log.info(line);
+  };
+
   const worker = async () => {
-    for (let action = queue.shift(); action; action = queue.shift()) {
-      const a = action;
+    for (let unit = queue.shift(); unit; unit = queue.shift()) {
+      const group = unit;
       if (ctx.deps.signal.aborted) {
-        results.set(a.id, {
-          id: a.id,
-          resource: a.resource.id,
-          operation: a.operation,
-          status: "not-reached",
-          detail: "interrupted before it started",
-          durationMs: 0,
-        });
+        for (const a of group)
+          results.set(a.id, {
+            id: a.id,
+            resource: a.resource.id,
+            operation: a.operation,
+            status: "not-reached",
+            detail: "interrupted before it started",
+            durationMs: 0,
+          });
         continue;
       }
-      const r = await Promise.race([runOne(a), graceOver.then(() => unknownOutcome(a))]);
-      results.set(a.id, r);
-      done++;
-      if (r.status === "applied" || r.status === "already-done") counts.applied++;
-      else if (r.status === "failed") counts.failed++;
-      else counts.skipped++;
-      const line = `${r.status} ${a.operation} ${a.resource.id} (${done}/${total})${r.error ? `: ${r.error.message}` : r.detail ? `: ${r.detail}` : ""}`;
-      if (progress) {
-        // One live line on a terminal; a log line per action everywhere else.
-        ctx.deps.stderr.write(`\r\u001b[K${done}/${total} done: ${counts.applied} applied, ${counts.failed} failed, ${counts.skipped} skipped`);
-        if (r.status === "failed") ctx.deps.stderr.write(`\r\u001b[K${line}\n`);
-      } else if (r.status === "failed") ctx.log.warn(line);
-      else ctx.log.info(line);
+      const rs = await Promise.race([runGroup(group), graceOver.then(() => group.map(unknownOutcome))]);
+      group.forEach((a, i) => record(a, rs[i] as ActionResult));
     }
   };
-  const width = Math.max(1, Math.min(ctx.config.executor.concurrency, total));
+  const width = Math.max(1, Math.min(ctx.config.executor.concurrency, queue.length));
   await Promise.all(Array.from({ length: width }, worker));
   if (progress && total) ctx.deps.stderr.write("\r\u001b[K");
 
@@ -131,4 +189,13 @@ function classify(e: unknown): { class: ErrorClass; code?: string; message: stri
     return { class: info.class, code: info.code, message: `${info.code}: ${(info.message.split("\n")[0] ?? "").slice(0, 300)}` };
   }
   return { class: "internal", message: String((e as Error)?.message ?? e) };
+}
+
+function groupBy(actions: Action[], key: (a: Action) => string): Action[][] {
+  const groups = new Map<string, Action[]>();
+  for (const a of actions) {
+    const k = key(a);
+    groups.set(k, [...(groups.get(k) ?? []), a]);
+  }
+  return [...groups.values()];
 }

@@ -1,7 +1,7 @@
 import type * as v from "valibot";
 import { type FlagSpec, MUTATING_FLAGS, OUTPUT_FLAGS } from "../cli/flags.ts";
 import type { Config, DeepPartial, WithDefaults } from "../config/schema.ts";
-import type { ApplyHandler, Draft, PlannableCommand, RunContext, Validation } from "../core/command.ts";
+import type { ApplyHandler, ApplyOutcome, Draft, PlannableCommand, RunContext, Validation } from "../core/command.ts";
 import type { Action, Plan } from "../core/plan.ts";
 import type { LiveState } from "../core/preconditions.ts";
 import type { ProviderDefinition, ProviderTypes } from "../core/providers.ts";
@@ -41,6 +41,15 @@ export interface CommandDefinition<S extends SectionSchema, D extends DeepPartia
   live(action: Action, ctx: RunContext<SectionOf<S, D>>): Promise<LiveState | undefined>;
   /** One handler per operation the plans contain. */
   apply: Record<string, ApplyHandler<SectionOf<S, D>>>;
+  /**
+   * All-or-nothing groups (e.g. one DNS zone's change batch): actions with the same
+   * group() are re-checked together and applied by one apply() call instead of the
+   * per-operation handlers; a drifted action keeps its whole group from being applied.
+   */
+  batch?: {
+    group(action: Action): string;
+    apply(actions: Action[], ctx: RunContext<SectionOf<S, D>>, plan: Plan): Promise<ApplyOutcome>;
+  };
   /** Never applies (like deploy-plan): the pipeline always stops after validation. */
   planOnly?: boolean;
 }
@@ -83,6 +92,7 @@ export function defineCommand<S extends SectionSchema, D extends DeepPartial<v.I
     ...(def.prepare ? { prepare: def.prepare } : {}),
     live: def.live,
     apply: def.apply,
+    ...(def.batch ? { batch: def.batch } : {}),
     ...(def.planOnly ? { dryRunOnly: true } : {}),
     ...(region === undefined ? {} : { needsRegion: typeof region === "function" ? region : () => region }),
   };

@@ -9,6 +9,9 @@ import type { AwsClientOptions } from "./aws/options.ts";
 import type { StsPort } from "./aws/sts.ts";
 import type { DnsOptions, DnsPort } from "./dns/powerdns.ts";
 import type { Route53Options } from "./dns/route53.ts";
+import type { ZonePort } from "./dns/zone.ts";
+import type { PowerDnsZoneOptions } from "./dns/zone-powerdns.ts";
+import type { Route53ZoneOptions } from "./dns/zone-route53.ts";
 import type { AppsPort } from "./kubernetes/apps.ts";
 import type { KubeTarget } from "./kubernetes/kubeconfig.ts";
 
@@ -28,6 +31,8 @@ export const builtinProviders = {
   acme: async (opts: AcmeOptions): Promise<AcmePort> => (await import("./acme/client.ts")).createAcme(opts),
   powerdns: async (opts: DnsOptions): Promise<DnsPort> => (await import("./dns/powerdns.ts")).createPowerDns(opts),
   route53: async (opts: Route53Options): Promise<DnsPort> => (await import("./dns/route53.ts")).createRoute53(opts),
+  powerdnsZone: async (opts: PowerDnsZoneOptions): Promise<ZonePort> => (await import("./dns/zone-powerdns.ts")).createPowerDnsZone(opts),
+  route53Zone: async (opts: Route53ZoneOptions): Promise<ZonePort> => (await import("./dns/zone-route53.ts")).createRoute53Zone(opts),
   postgresLocks: async (dsn: string): Promise<LockBackend> => (await import("./postgres/locks.ts")).createPostgresLocks(dsn, 5),
   s3Locks: async (opts: AwsClientOptions, o: { bucket: string; prefix: string; leaseMs: number; now: () => Date }): Promise<LockBackend> =>
     (await import("./aws/s3-locks.ts")).createS3Locks(opts, o.bucket, o.prefix, o.leaseMs, o.now),

@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import { OpsError } from "../../src/core/errors.ts";
-import { createPowerDnsZone } from "../../src/providers/dns/zone-powerdns.ts";
-import { createRoute53Zone } from "../../src/providers/dns/zone-route53.ts";
 import { verifyOverDns } from "../../src/providers/dns/verify.ts";
 import type { ZoneChange } from "../../src/providers/dns/zone.ts";
+import { createPowerDnsZone } from "../../src/providers/dns/zone-powerdns.ts";
+import { createRoute53Zone } from "../../src/providers/dns/zone-route53.ts";
 import { PowerDns } from "../support/pdns.ts";
 import { MotoRoute53 } from "../support/route53.ts";
 

@@ -42,13 +42,19 @@ export function qualify(name: string, zone: string): { name: string } | { error:
   if (raw === "@" || raw === "") return { name: z };
   const n = raw.endsWith(".") ? canonicalName(raw) : canonicalName(`${raw}.${z}`);
   if (n !== z && !n.endsWith(`.${z}`)) return { error: `${raw} is not inside zone ${z}` };
-  const labels = n.slice(0, -1).split(".");
+  const bad = nameError(n);
+  return bad ? { error: `${raw}: ${bad}` } : { name: n };
+}
+
+/** What is wrong with an absolute name (labels, length), or undefined; a leading `*` label is allowed. */
+export function nameError(n: string): string | undefined {
+  const labels = n.replace(/\.$/, "").split(".");
   for (const [i, l] of labels.entries()) {
     if (l === "*" && i === 0) continue;
-    if (!/^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/.test(l)) return { error: `${raw}: label '${l}' is not a valid DNS label` };
+    if (!/^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/.test(l)) return `label '${l}' is not a valid DNS label`;
   }
-  if (n.length > 254) return { error: `${raw} is longer than 253 characters` };
-  return { name: n };
+  if (n.length > 254) return "longer than 253 characters";
+  return undefined;
 }
 
 export type ValueResult = { value: string } | { error: string };

@@ -1,4 +1,5 @@
 import { OpsError } from "../../core/errors.ts";
+import { MutationRefused, type Phase } from "../../core/providers.ts";
 import { canonicalName, canonicalProviderValues, type RRset, rrsetKey } from "./rdata.ts";
 import { type LiveRRset, refuseMoved, type ZoneChange, type ZonePort } from "./zone.ts";
 
@@ -15,6 +16,8 @@ export interface PowerDnsZoneOptions {
   timeoutMs: number;
   /** The config key that holds the API key, named when PowerDNS rejects it. */
   keyName: string;
+  /** While it answers plan or validate, only GETs are sent (the SDK's read-only guard). */
+  phase?: () => Phase | undefined;
 }
 
 interface ApiRRset {
@@ -30,6 +33,8 @@ export function createPowerDnsZone(o: PowerDnsZoneOptions): ZonePort {
   const path = `/api/v1/servers/${encodeURIComponent(o.serverId)}/zones/${encodeURIComponent(zone)}`;
 
   const send = async (method: string, url: string, body?: unknown): Promise<Response> => {
+    const now = o.phase?.();
+    if (method !== "GET" && now && now !== "apply") throw new MutationRefused("powerdns", `${method} ${path}`, now);
     let r: Response;
     try {
       r = await fetch(url, {

@@ -8,6 +8,7 @@ import { completion } from "./completion/index.ts";
 import { configShow } from "./config/show.ts";
 import { deploy } from "./deploy/index.ts";
 import { deployPlan } from "./deploy-plan/index.ts";
+import { dnsChange } from "./dns-change/index.ts";
 import { exitCodes } from "./exit-codes/index.ts";
 import { history } from "./history/index.ts";
 import { lock } from "./lock/index.ts";
@@ -24,6 +25,7 @@ export const builtinCommands: Record<string, OpsCommand> = {
   completion,
   deploy,
   "deploy-plan": deployPlan,
+  "dns-change": dnsChange,
   config: { kind: "group", name: "config", description: "Inspect the layered configuration", subCommands: { show: configShow } },
   "exit-codes": exitCodes,
   history,

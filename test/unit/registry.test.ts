@@ -42,7 +42,8 @@ describe("command registry", () => {
         expect(flags.has(f)).toBe(true);
       }
       expect(cmd.permissions.length).toBeGreaterThan(0);
-      expect(Object.keys(cmd.apply).length).toBeGreaterThan(0);
+      // A command applies through per-operation handlers or all-or-nothing groups.
+      expect(Object.keys(cmd.apply).length + (cmd.batch ? 1 : 0)).toBeGreaterThan(0);
     });
 
     test(`${path}: a semver version, and config defaults its own schema accepts`, () => {

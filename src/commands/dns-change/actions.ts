@@ -60,9 +60,10 @@ function toAction(z: ZonePlanInput, c: Change): Action {
     resource: {
       type: RRSET,
       id: `${c.name} ${c.type}`,
-      name: c.name,
+      name: relativeName(c.name, z.zone),
       attributes: {
         zone: z.zone,
+        name: c.name,
         provider: z.provider,
         type: c.type,
         ...(c.before ? { beforeTtl: c.before.ttl, beforeValues: c.before.values } : {}),
@@ -94,8 +95,8 @@ function toSkipped(zone: string, u: Untouched): Skipped {
     resource: {
       type: RRSET,
       id: `${u.rrset.name} ${u.rrset.type}`,
-      name: u.rrset.name,
-      attributes: { zone, type: u.rrset.type, ttl: u.rrset.ttl, values: u.rrset.values },
+      name: relativeName(u.rrset.name, zone),
+      attributes: { zone, name: u.rrset.name, type: u.rrset.type, ttl: u.rrset.ttl, values: u.rrset.values },
     },
     reason: u.reason,
     category: u.category,
@@ -110,9 +111,14 @@ function untouchedSummary(untouched: Untouched[], inSync: number): string {
 /** A batch's changes back from plan actions (the saved plan carries everything needed). */
 export function changeFromAction(a: Action): ZoneChange {
   const at = a.resource.attributes;
-  const name = a.resource.name as string;
+  const name = String(at.name);
   const type = String(at.type);
   const before = at.beforeValues !== undefined ? { name, type, ttl: Number(at.beforeTtl), values: at.beforeValues as string[] } : undefined;
   const after = at.values !== undefined ? { name, type, ttl: Number(at.ttl), values: at.values as string[] } : undefined;
   return { op: a.operation as ZoneChange["op"], name, type, ...(before ? { before } : {}), ...(after ? { after } : {}) };
+}
+
+/** "www" for www.example.com. in example.com., "@" for the apex: what a person writes in the file. */
+function relativeName(name: string, zone: string): string {
+  return name === zone ? "@" : name.endsWith(`.${zone}`) ? name.slice(0, -zone.length - 1) : name;
 }

@@ -40,7 +40,7 @@ export async function parseDesired(text: string, file: string): Promise<{ desire
   const at = (offset: number | undefined) => lc.linePos(offset ?? 0).line;
   const problems: Problem[] = [];
   const problem = (line: number, key: string, message: string) =>
-    problems.push({ message: `${file}:${line}: ${key}: ${message}`, source: { kind: "file", name: file, key } });
+    problems.push({ message: `${file}:${line}: ${key}: ${message}`, source: { kind: "file", name: `${file}:${line}`, key } });
 
   if (doc.errors.length) {
     for (const e of doc.errors) problem(at(e.pos[0]), "(syntax)", `${e.message.split("\n")[0]} (${e.code})`);

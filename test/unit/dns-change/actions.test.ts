@@ -41,8 +41,10 @@ describe("zonePlan", () => {
     expect(p.actions.map((a) => `${a.operation} ${a.id}`)).toEqual([`create new.${Z} TXT`, `delete old.${Z} A`, `update www.${Z} A`]);
     const www = p.actions[2];
     expect(www?.reason.summary).toBe("d.yaml:3: 300 192.0.2.1 → 60 192.0.2.2");
+    expect(www?.resource.name).toBe("www");
     expect(www?.resource.attributes).toEqual({
       zone: Z,
+      name: `www.${Z}`,
       provider: "powerdns",
       type: "A",
       beforeTtl: 300,
@@ -58,7 +60,7 @@ describe("zonePlan", () => {
     for (const a of p.actions)
       expect(changeFromAction(a) as unknown).toEqual({
         op: a.operation,
-        name: a.resource.name,
+        name: a.resource.attributes.name,
         type: a.resource.attributes.type,
         ...(a.operation === "create" ? {} : { before: expect.anything() }),
         ...(a.operation === "delete" ? {} : { after: expect.anything() }),

@@ -23,6 +23,8 @@ const CANARY = {
   sessionEnvRef: "CANARY-session-envref-41d2",
   dsnUserLiteral: "CANARY-dsn-user-c58e",
   dsnEnvRef: "CANARY-dsn-envref-7a90",
+  pdnsKeyRepoLiteral: "CANARY-pdns-key-repo-2e4f",
+  pdnsKeyEnvRef: "CANARY-pdns-key-envref-8c13",
 };
 const INPUTS = new Set(["opsctl.config.yaml", "config.yaml", "akid.txt", "bad-user.yaml"]);
 const moto = new Moto();
@@ -32,9 +34,13 @@ const rows: { command: string; runs: number; codes: string; leaks: number }[] = 
 let filesScanned = 0;
 
 function setup() {
-  const ws = workspace(moto.url, `  secretAccessKey: ${CANARY.secretRepoLiteral}\n  sessionToken: env:SESSION_CANARY\nguardrails:\n  maxDeletions: 1000\n`, {
-    "akid.txt": `${CANARY.akidFileRef}\n`,
-  });
+  const ws = workspace(
+    moto.url,
+    `  secretAccessKey: ${CANARY.secretRepoLiteral}\n  sessionToken: env:SESSION_CANARY\nguardrails:\n  maxDeletions: 1000\ndns:\n  powerdns:\n    apiUrl: http://127.0.0.1:9\n    apiKey: ${CANARY.pdnsKeyRepoLiteral}\n`,
+    {
+      "akid.txt": `${CANARY.akidFileRef}\n`,
+    },
+  );
   mkdirSync(join(ws.dir, "home", ".config", "opsctl"), { recursive: true });
   writeFileSync(
     join(ws.dir, "home", ".config", "opsctl", "config.yaml"),
@@ -46,6 +52,8 @@ function setup() {
     OPSCTL_LOCK__POSTGRES__DSN: "env:PG_DSN_CANARY",
     PG_DSN_CANARY: `postgres://opsctl:${CANARY.dsnEnvRef}@127.0.0.1:9/opsctl`,
     SESSION_CANARY: CANARY.sessionEnvRef,
+    OPSCTL_DNS__POWERDNS__API_KEY: "env:PDNS_KEY_CANARY",
+    PDNS_KEY_CANARY: CANARY.pdnsKeyEnvRef,
   };
   return ws;
 }
@@ -74,7 +82,7 @@ afterAll(() => {
   recordSection("3-secrets", {
     title: "3. Secrets",
     body: [
-      `Canaries: ${Object.keys(CANARY).length} secret values — a \`file:\` reference in the user config's \`environments.staging\` block (\`aws.accessKeyId\`), a literal in the \`OPSCTL_AWS__SECRET_ACCESS_KEY\` environment layer shadowing a literal in the repository config, an \`env:\` reference (\`aws.sessionToken\`), a literal DSN in the user config shadowed by an \`env:\` reference in the environment layer (\`lock.postgres.dsn\`). The apply really runs against moto with them.`,
+      `Canaries: ${Object.keys(CANARY).length} secret values — a \`file:\` reference in the user config's \`environments.staging\` block (\`aws.accessKeyId\`), a literal in the \`OPSCTL_AWS__SECRET_ACCESS_KEY\` environment layer shadowing a literal in the repository config, an \`env:\` reference (\`aws.sessionToken\`), a literal DSN in the user config shadowed by an \`env:\` reference in the environment layer (\`lock.postgres.dsn\`), a literal PowerDNS API key in the repository config shadowed by an \`env:\` reference in the environment layer (\`dns.powerdns.apiKey\`). The apply really runs against moto with them.`,
       "",
       "Every command from the registry, in text and JSON, each on its normal path, with `--verbose`, with an unknown flag (usage error), with an unreachable endpoint, and with a config error next to a secret; `cleanup-volumes` also with `--show-config` and `--dry-run --out` (plan file). Afterwards every file the runs wrote is scanned (plan files, the audit log, lock files).",
       "",

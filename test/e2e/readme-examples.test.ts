@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runBin } from "../support/bin.ts";
 import { RotateWorld } from "../support/rotate-env.ts";
@@ -68,6 +68,19 @@ beforeAll(async () => {
   ws = world.workspace();
   const config = join(ws.dir, "opsctl.config.yaml");
   writeFileSync(config, `${readFileSync(config, "utf8")}guardrails:\n  maxDeletions: 10\n`);
+  // dns-change: a PowerDNS zone example.com. with a record the file changes and one --prune removes.
+  const pdns = world.pdns;
+  await pdns.zone("example.com.");
+  await pdns.put("example.com.", [
+    { name: "www.example.com.", type: "A", ttl: 300, values: ["192.0.2.1"] },
+    { name: "www.example.com.", type: "TXT", ttl: 300, values: ['"old"'] },
+  ]);
+  mkdirSync(join(ws.dir, "dns"), { recursive: true });
+  writeFileSync(join(ws.dir, "dns", "example.com.yaml"), "records:\n  - { name: www, type: A, ttl: 300, values: [192.0.2.10, 192.0.2.11] }\n");
+  writeFileSync(
+    config,
+    `${readFileSync(config, "utf8")}dns:\n  verifyTimeout: 20s\n  powerdns: { apiUrl: "${pdns.url}", apiKey: "env:PDNS_KEY", nameservers: ["${pdns.dnsServer}"] }\n`,
+  );
 });
 
 describe("README examples run as written", () => {

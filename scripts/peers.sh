@@ -347,7 +347,6 @@ start_postgres_replica() {
 # opsctl peers: replica
 port = $PG_REPLICA_PORT
 hot_standby = on
-hot_standby_feedback = on
 EOF
   : >"$base/postgres.log"
   is_root && chown postgres: "$data/postgresql.conf" "$base/postgres.log"

@@ -1,0 +1,107 @@
+import type { Sql } from "postgres";
+import * as catalog from "./catalog.ts";
+import { type RunOptions, type RunOutcome, runStatement, type Statement, type Timeouts } from "./run-statement.ts";
+import { connectFailure, isConnectFailure, type PgTarget, pgErrorInfo, pgTarget } from "./target.ts";
+
+export type { Filter, IndexRow, ServerInfo, SessionRow, TableRow } from "./catalog.ts";
+export type { RetryPolicy, RunOptions, RunOutcome, Statement, Timeouts } from "./run-statement.ts";
+
+export type ProbeResult = { ok: true } | { ok: false; code: string; message: string };
+
+/** What db-maintenance needs from one PostgreSQL server (the primary or a replica). */
+export interface PgMaintenancePort {
+  readonly target: PgTarget;
+  info(): Promise<catalog.ServerInfo>;
+  tables(f: catalog.Filter, oid?: number): Promise<catalog.TableRow[]>;
+  indexes(f: catalog.Filter, oid?: number): Promise<catalog.IndexRow[]>;
+  indexByName(schema: string, name: string): Promise<catalog.IndexRow | undefined>;
+  /** Sessions idle in transaction in this database, or the one session with this pid (any state). */
+  sessions(pid?: number): Promise<catalog.SessionRow[]>;
+  /**
+   * BEGIN; SET LOCAL lock_timeout …; SET LOCAL statement_timeout …; statements; ROLLBACK.
+   * The server parses, checks privileges and takes the locks; nothing is committed.
+   */
+  probeInTransaction(statements: string[], t: Timeouts): Promise<ProbeResult>;
+  run(stmt: Statement, o: RunOptions): Promise<RunOutcome>;
+  /** pg_terminate_backend(pid); false when the session was already gone. */
+  terminate(pid: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  /** "primary" or "replica …", for messages. */
+  role: string;
+  connectTimeoutSeconds: number;
+}
+
+const APPLICATION = "opsctl db-maintenance";
+
+/**
+ * Connects with the `postgres` client (imported here, lazily) and proves the
+ * connection with one query, so a refused login or an unreachable server is exit 4
+ * at once, named by host/port/database and never by its DSN.
+ */
+export async function createPgMaintenance(dsn: string, o: ConnectOptions): Promise<PgMaintenancePort> {
+  const target = pgTarget(dsn) ?? { host: "?", port: 0, database: "?" };
+  const { default: postgres } = await import("postgres");
+  const options = {
+    max: 4,
+    idle_timeout: 10,
+    connect_timeout: o.connectTimeoutSeconds,
+    onnotice: () => {},
+    connection: { application_name: APPLICATION },
+  };
+  const sql = postgres(dsn, options);
+  const fail = (e: unknown): never => {
+    if (isConnectFailure(e)) throw connectFailure(o.role, target, e);
+    throw e;
+  };
+  try {
+    await sql`select 1`;
+  } catch (e) {
+    await sql.end({ timeout: 1 }).catch(() => {});
+    fail(e);
+  }
+  let controlSql: Sql | undefined;
+  const control = async () => {
+    controlSql ??= postgres(dsn, { ...options, max: 1 });
+    return controlSql;
+  };
+  const guard =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> =>
+      fn(...args).catch(fail);
+
+  const ROLLBACK = Symbol("rollback");
+  return {
+    target,
+    info: guard(() => catalog.serverInfo(sql)),
+    tables: guard((f, oid) => catalog.tables(sql, f, oid)),
+    indexes: guard((f, oid) => catalog.indexes(sql, f, oid)),
+    indexByName: guard((schema, name) => catalog.indexByName(sql, schema, name)),
+    sessions: guard((pid) => catalog.idleSessions(sql, pid)),
+    async probeInTransaction(statements, t) {
+      try {
+        await sql.begin(async (tx) => {
+          await tx.unsafe(`set local lock_timeout = ${Math.max(1, Math.round(t.lockTimeoutMs))}`);
+          await tx.unsafe(`set local statement_timeout = ${Math.max(1, Math.round(t.statementTimeoutMs))}`);
+          for (const s of statements) await tx.unsafe(s);
+          throw ROLLBACK;
+        });
+        return { ok: false, code: "internal", message: "the probe transaction was not rolled back" };
+      } catch (e) {
+        if (e === ROLLBACK) return { ok: true };
+        if (isConnectFailure(e)) fail(e);
+        return { ok: false, ...pgErrorInfo(e) };
+      }
+    },
+    run: (stmt, ro) => runStatement(sql, control, stmt, ro).catch(fail),
+    terminate: guard(async (pid) => {
+      const [row] = await sql<{ ok: boolean }[]>`select pg_terminate_backend(${pid}) as ok`;
+      return row?.ok === true;
+    }),
+    async close() {
+      await Promise.all([sql.end({ timeout: 2 }), controlSql?.end({ timeout: 2 })]);
+    },
+  };
+}

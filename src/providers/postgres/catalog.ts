@@ -120,6 +120,8 @@ export interface IndexRow {
   definition: string;
   hasExpressions: boolean;
   keyColumns: number;
+  /** Table columns the index stores (key and INCLUDE), expressions not counted. */
+  columns: number;
   /** Sum of pg_stats.avg_width over the indexed columns, and how many of them have statistics. */
   statsWidth: number;
   columnsWithStats: number;
@@ -142,6 +144,7 @@ export async function indexes(sql: Sql, f: Filter, oid?: number): Promise<IndexR
       am.amname as method, coalesce(s.idx_scan, 0)::float8 as scans,
       pg_relation_size(c.oid)::float8 as "sizeBytes", c.relpages::float8 as pages, c.reltuples::float8 as tuples,
       pg_get_indexdef(c.oid) as definition, i.indexprs is not null as "hasExpressions", i.indnkeyatts::int as "keyColumns",
+      (select count(*) from unnest(i.indkey) k where k <> 0)::int as columns,
       coalesce((select sum(st.avg_width) from pg_attribute a join pg_stats st
                   on st.schemaname = n.nspname and st.tablename = t.relname and st.attname = a.attname and not st.inherited
                 where a.attrelid = t.oid and a.attnum = any(i.indkey)), 0)::float8 as "statsWidth",

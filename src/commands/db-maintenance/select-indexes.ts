@@ -233,6 +233,7 @@ export function selectUnusedIndexes(
         { description: "same index", attribute: "oid", expected: ix.oid, test: "equals" },
         { description: "still unused on the primary (idx_scan = 0)", attribute: "scans", expected: 0, test: "equals" },
         { description: "still valid", attribute: "valid", expected: true, test: "equals" },
+        ...(replicas.length ? [{ description: "still unused on every replica", attribute: "replicaScans", expected: 0, test: "equals" as const }] : []),
       ],
     });
   }

@@ -23,8 +23,13 @@ export interface PgMaintenancePort {
    */
   probeInTransaction(statements: string[], t: Timeouts): Promise<ProbeResult>;
   run(stmt: Statement, o: RunOptions): Promise<RunOutcome>;
-  /** pg_terminate_backend(pid); false when the session was already gone. */
-  terminate(pid: number): Promise<boolean>;
+  /**
+   * pg_terminate_backend of the session with this pid, only while it is still the same
+   * backend in the same open transaction (one statement: no window for pid reuse), under
+   * the given timeouts; it waits up to the statement timeout for the session to end.
+   * "gone" when no such session is left.
+   */
+  terminate(s: { pid: number; backendStart: string; xactStart: string }, t: Timeouts): Promise<"terminated" | "gone">;
   close(): Promise<void>;
 }
 
@@ -96,9 +101,19 @@ export async function createPgMaintenance(dsn: string, o: ConnectOptions): Promi
       }
     },
     run: (stmt, ro) => runStatement(sql, control, stmt, ro).catch(fail),
-    terminate: guard(async (pid) => {
-      const [row] = await sql<{ ok: boolean }[]>`select pg_terminate_backend(${pid}) as ok`;
-      return row?.ok === true;
+    terminate: guard(async (s, t) => {
+      // pg_terminate_backend waits (up to 10 s, within the statement timeout) for the session to end.
+      const waitMs = Math.max(1, Math.min(10_000, Math.round(t.statementTimeoutMs) - 100));
+      const rows = await sql.begin(async (tx) => {
+        await tx.unsafe(`set local lock_timeout = ${Math.max(1, Math.round(t.lockTimeoutMs))}`);
+        await tx.unsafe(`set local statement_timeout = ${Math.max(1, Math.round(t.statementTimeoutMs))}`);
+        // Timestamps compared at millisecond precision: that is what the plan recorded.
+        return tx<{ ok: boolean }[]>`
+          select pg_terminate_backend(pid, ${waitMs}) as ok from pg_stat_activity
+          where pid = ${s.pid} and date_trunc('milliseconds', backend_start) = ${s.backendStart}::timestamptz
+            and date_trunc('milliseconds', xact_start) = ${s.xactStart}::timestamptz and state like 'idle in transaction%'`;
+      });
+      return rows.length > 0 && rows[0]?.ok === true ? "terminated" : "gone";
     }),
     async close() {
       await Promise.all([sql.end({ timeout: 2 }), controlSql?.end({ timeout: 2 })]);

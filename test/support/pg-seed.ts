@@ -73,12 +73,11 @@ delete from ledger where id % 10 <> 0;
 analyze ledger;
 
 create table audit_log (id int primary key, actor int not null) with (autovacuum_enabled = off);
-insert into audit_log select g, g % 1000 from generate_series(1, 200000) g;
+insert into audit_log select g, g % 1000 from generate_series(1, 100000) g;
 create index audit_log_actor_idx on audit_log (actor);
 delete from audit_log where id % 10 <> 0;
--- VACUUM audit_log runs on its own (not in a multi-statement transaction): see seedDatabase
 
-create function seed_guard(v int) returns int language plpgsql immutable as $$ begin return v; end $$;
+create function seed_guard(v int) returns int language plpgsql immutable as 'begin return v; end';
 create table shipments (id int primary key, weight int not null) with (autovacuum_enabled = off);
 insert into shipments select g, g % 70 from generate_series(1, 1000) g;
 create index shipments_weight_idx on shipments (seed_guard(weight));
@@ -95,7 +94,8 @@ analyze jobs;
  * accounts: accounts_email_key backs a unique constraint; accounts_nickname_key is the
  *   invalid index left by a failed CREATE UNIQUE INDEX CONCURRENTLY (duplicates removed since).
  * ledger: 45 000 dead tuples (bloat), statistics current.
- * audit_log: audit_log_actor_idx and audit_log_pkey ~90 % bloated (vacuumed, not reindexed).
+ * accounts: 2000 rows modified since its analyze (stale statistics).
+ * audit_log: audit_log_pkey ~90 % bloated (vacuumed, not reindexed); ledger_pkey too.
  * shipments: shipments_weight_idx_ccnew, the invalid leftover of a failed REINDEX CONCURRENTLY.
  * jobs: a session (opsctl) idle in a transaction that wrote to it; a superuser one too.
  */
@@ -109,8 +109,18 @@ export async function seedDatabase(): Promise<Seeded> {
   await root.end();
   const admin = postgres(withDb(p.adminUrl, db), { max: 2, onnotice: () => {} });
   const owner = postgres(withDb(p.url, db), { max: 1, onnotice: () => {} });
-  await owner.unsafe(SEED).simple();
+  // One statement per transaction: statistics counters are reported at commit, and
+  // "analyze" must come after the rows it is meant to count.
+  // Counters are flushed at most once a second: force it before each analyze, or the
+  // rows counted after it would show as modified since.
+  for (const stmt of SEED.split(";\n")
+    .map((x) => x.trim())
+    .filter((x) => x)) {
+    if (stmt.startsWith("analyze")) await owner`select pg_stat_force_next_flush()`;
+    await owner.unsafe(stmt);
+  }
   await owner.unsafe("vacuum audit_log");
+  await owner`select pg_stat_force_next_flush()`;
   await owner.unsafe("analyze audit_log");
   // A failed CREATE INDEX CONCURRENTLY leaves its index behind, invalid.
   await owner.unsafe("create unique index concurrently accounts_nickname_key on accounts (nickname)").catch(() => {});
@@ -149,12 +159,11 @@ export async function seedDatabase(): Promise<Seeded> {
     idle: { pid: idle?.pid as number, backendStart: idle?.backendStart.toISOString() as string, xactStart: idle?.xactStart.toISOString() as string },
     idleSuper: { pid: idleSuper?.pid as number },
     async close() {
-      await idleSql.end({ timeout: 1 }).catch(() => {});
-      await superSql.end({ timeout: 1 }).catch(() => {});
-      await admin.end({ timeout: 1 }).catch(() => {});
+      // Dropping with (force) ends every session first, so the clients below close at once.
       const r = postgres(p.adminUrl, { max: 1, onnotice: () => {} });
       await r.unsafe(`drop database if exists ${db} with (force)`).catch(() => {});
       await r.end();
+      await Promise.all([idleSql, superSql, admin].map((c) => c.end({ timeout: 0 }).catch(() => {})));
     },
   };
 }

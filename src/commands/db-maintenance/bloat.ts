@@ -20,8 +20,9 @@ const align = (n: number) => Math.ceil(n / MAXALIGN) * MAXALIGN;
  * query: each entry takes MAXALIGN(header [+ null bitmap] + Σ pg_stats.avg_width of its
  * columns) + a line pointer; leaf pages hold (block − page header − special) × fillfactor
  * of that; inner levels are added with the same fan-out, plus the metapage. The index
- * entry count is pg_class.reltuples (kept by VACUUM/ANALYZE). The actual size is
- * pg_relation_size. It overestimates bloat when statistics are stale, and ignores
+ * entry count is pg_class.reltuples and the actual size pg_class.relpages, both written by
+ * the same VACUUM/ANALYZE (so they describe one moment, and reading them takes no lock).
+ * It overestimates bloat when statistics are stale, and ignores
  * B-tree deduplication (PostgreSQL 13+), which makes indexes with many duplicates
  * smaller than estimated: a low-cardinality index can show less bloat than it has,
  * never more. Expression and non-B-tree indexes are not estimated.

@@ -1,7 +1,9 @@
 import type { Sql } from "postgres";
 
 // Catalog and statistics reads for db-maintenance. Every query reads catalogs and
-// statistics views only (never a user table), so planning moves no counter it reports.
+// statistics views only (never a user table), so planning moves no counter it reports,
+// and takes no lock on a user table: sizes are pg_class.relpages (as of the last
+// VACUUM/ANALYZE) because pg_relation_size() would wait behind an ACCESS EXCLUSIVE lock.
 
 export interface Filter {
   schema?: string;
@@ -80,7 +82,8 @@ export async function tables(sql: Sql, f: Filter, oid?: number): Promise<TableRo
       coalesce(s.n_mod_since_analyze, 0)::float8 as "modsSinceAnalyze", c.reltuples::float8 as reltuples,
       s.last_analyze as "lastAnalyze", s.last_autoanalyze as "lastAutoanalyze",
       s.last_vacuum as "lastVacuum", s.last_autovacuum as "lastAutovacuum",
-      age(c.relfrozenxid)::float8 as "frozenXidAge", pg_table_size(c.oid)::float8 as "sizeBytes"
+      age(c.relfrozenxid)::float8 as "frozenXidAge",
+      (c.relpages::float8 * current_setting('block_size')::int) as "sizeBytes"
     from pg_class c
     join pg_namespace n on n.oid = c.relnamespace
     left join pg_stat_all_tables s on s.relid = c.oid
@@ -142,7 +145,7 @@ export async function indexes(sql: Sql, f: Filter, oid?: number): Promise<IndexR
               when 'x' then 'exclusion' when 'f' then 'foreign key from ' || con.conrelid::regclass::text else con.contype::text end || ')'
             from pg_constraint con where con.conindid = i.indexrelid order by con.conname) as constraints,
       am.amname as method, coalesce(s.idx_scan, 0)::float8 as scans,
-      pg_relation_size(c.oid)::float8 as "sizeBytes", c.relpages::float8 as pages, c.reltuples::float8 as tuples,
+      (c.relpages::float8 * current_setting('block_size')::int) as "sizeBytes", c.relpages::float8 as pages, c.reltuples::float8 as tuples,
       pg_get_indexdef(c.oid) as definition, i.indexprs is not null as "hasExpressions", i.indnkeyatts::int as "keyColumns",
       (select count(*) from unnest(i.indkey) k where k <> 0)::int as columns,
       coalesce((select sum(st.avg_width) from pg_attribute a join pg_stats st

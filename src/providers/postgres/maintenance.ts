@@ -37,6 +37,8 @@ export interface ConnectOptions {
   /** "primary" or "replica …", for messages. */
   role: string;
   connectTimeoutSeconds: number;
+  /** Session defaults for every read, so a catalog query never waits unbounded behind a lock. */
+  readTimeouts: Timeouts;
 }
 
 const APPLICATION = "opsctl db-maintenance";
@@ -54,7 +56,11 @@ export async function createPgMaintenance(dsn: string, o: ConnectOptions): Promi
     idle_timeout: 10,
     connect_timeout: o.connectTimeoutSeconds,
     onnotice: () => {},
-    connection: { application_name: APPLICATION },
+    connection: {
+      application_name: APPLICATION,
+      lock_timeout: Math.max(1, Math.round(o.readTimeouts.lockTimeoutMs)),
+      statement_timeout: Math.max(1, Math.round(o.readTimeouts.statementTimeoutMs)),
+    },
   };
   const sql = postgres(dsn, options);
   const fail = (e: unknown): never => {

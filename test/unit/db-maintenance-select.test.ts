@@ -199,3 +199,17 @@ test("sizes and spans for people", () => {
   expect(formatSpan(93_784_000)).toBe("1d 2h");
   expect(formatSpan(59_000)).toBe("59s");
 });
+
+test("per-table queue: one at a time per table, in order; other tables in parallel", async () => {
+  const { PerKeyQueue } = await import("../../src/commands/db-maintenance/per-table.ts");
+  const q = new PerKeyQueue();
+  const log: string[] = [];
+  const step = (key: string, name: string, ms: number) =>
+    q.run(key, async () => {
+      log.push(`start ${name}`);
+      await Bun.sleep(ms);
+      log.push(`end ${name}`);
+    });
+  await Promise.all([step("t1", "a", 30), step("t1", "b", 1), step("t2", "c", 1)]);
+  expect(log).toEqual(["start a", "start c", "end c", "end a", "start b", "end b"]);
+});

@@ -142,6 +142,25 @@ describe("validation changes nothing", () => {
   });
 });
 
+test("before apply the provider refuses every statement that changes something", async () => {
+  let phase: "plan" | "validate" | "apply" = "plan";
+  const guarded = await createPgMaintenance(seed.dsn, { role: "primary", connectTimeoutSeconds: 5, readTimeouts: T, phase: () => phase });
+  try {
+    const [events] = await guarded.tables({ table: "events" });
+    const stmt = { sql: 'ANALYZE "public"."events"', tableOid: events?.oid as number, concurrently: false };
+    await expect(guarded.run(stmt, { ...T, ...quiet })).rejects.toThrow('postgresql ANALYZE "public"."events" was refused while planning');
+    phase = "validate";
+    await expect(guarded.terminate({ pid: seed.idle.pid, backendStart: seed.idle.backendStart, xactStart: seed.idle.xactStart }, T)).rejects.toThrow(
+      "refused while validating",
+    );
+    expect((await guarded.tables({ table: "events" }))[0]?.lastAnalyze).toBeNull();
+    phase = "apply";
+    expect(await guarded.run(stmt, { ...T, ...quiet })).toEqual({ attempts: 1 });
+  } finally {
+    await guarded.close();
+  }
+});
+
 describe("apply", () => {
   test("a lock held by another session: lock timeout, bounded retries with backoff, then failure with nothing done", async () => {
     const [action] = (await plan("analyze")).actions.filter((a) => a.resource.id === "public.events");

@@ -39,6 +39,8 @@ export interface ConnectOptions {
   connectTimeoutSeconds: number;
   /** Session defaults for every read, so a catalog query never waits unbounded behind a lock. */
   readTimeouts: Timeouts;
+  /** The run's stage: statements that change something are refused before "apply". */
+  phase?: () => "plan" | "validate" | "apply";
 }
 
 const APPLICATION = "opsctl db-maintenance";
@@ -84,6 +86,13 @@ export async function createPgMaintenance(dsn: string, o: ConnectOptions): Promi
       fn(...args).catch(fail);
 
   const ROLLBACK = Symbol("rollback");
+  // Planning and validating are read-only by construction: a bug that tries to change
+  // something then fails here instead of changing the database.
+  const mutation = (what: string) => {
+    const phase = o.phase?.() ?? "apply";
+    if (phase !== "apply")
+      throw new Error(`postgresql ${what} was refused while ${phase === "plan" ? "planning" : "validating"}: commands may only read before apply`);
+  };
   return {
     target,
     info: guard(() => catalog.serverInfo(sql)),
@@ -106,8 +115,12 @@ export async function createPgMaintenance(dsn: string, o: ConnectOptions): Promi
         return { ok: false, ...pgErrorInfo(e) };
       }
     },
-    run: (stmt, ro) => runStatement(sql, control, stmt, ro).catch(fail),
+    run: async (stmt, ro) => {
+      mutation(stmt.sql);
+      return runStatement(sql, control, stmt, ro).catch(fail);
+    },
     terminate: guard(async (s, t) => {
+      mutation(`pg_terminate_backend(${s.pid})`);
       // pg_terminate_backend waits (up to 10 s, within the statement timeout) for the session to end.
       const waitMs = Math.max(1, Math.min(10_000, Math.round(t.statementTimeoutMs) - 100));
       const rows = await sql.begin(async (tx) => {

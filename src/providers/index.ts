@@ -11,6 +11,7 @@ import type { DnsOptions, DnsPort } from "./dns/powerdns.ts";
 import type { Route53Options } from "./dns/route53.ts";
 import type { AppsPort } from "./kubernetes/apps.ts";
 import type { KubeTarget } from "./kubernetes/kubeconfig.ts";
+import type { ConnectOptions, PgMaintenancePort } from "./postgres/maintenance.ts";
 
 /**
  * The provider registry: one line per provider, each imported only when a command first
@@ -29,6 +30,8 @@ export const builtinProviders = {
   powerdns: async (opts: DnsOptions): Promise<DnsPort> => (await import("./dns/powerdns.ts")).createPowerDns(opts),
   route53: async (opts: Route53Options): Promise<DnsPort> => (await import("./dns/route53.ts")).createRoute53(opts),
   postgresLocks: async (dsn: string): Promise<LockBackend> => (await import("./postgres/locks.ts")).createPostgresLocks(dsn, 5),
+  postgresMaintenance: async (dsn: string, o: ConnectOptions): Promise<PgMaintenancePort> =>
+    (await import("./postgres/maintenance.ts")).createPgMaintenance(dsn, o),
   s3Locks: async (opts: AwsClientOptions, o: { bucket: string; prefix: string; leaseMs: number; now: () => Date }): Promise<LockBackend> =>
     (await import("./aws/s3-locks.ts")).createS3Locks(opts, o.bucket, o.prefix, o.leaseMs, o.now),
 };

@@ -89,6 +89,21 @@ describe("discovery on the seeded database", () => {
   });
 });
 
+test("discovery takes no lock on user tables: it answers while another session holds ACCESS EXCLUSIVE locks", async () => {
+  const holder = postgres(withDb(pgPeers().adminUrl, seed.db), { max: 1, onnotice: () => {} });
+  const conn = await holder.reserve();
+  await conn.unsafe("begin");
+  await conn.unsafe("lock table ledger, shipments, orders in access exclusive mode");
+  try {
+    for (const task of ["analyze", "vacuum", "reindex", "drop-unused-indexes", "terminate-idle-transactions"] as Task[]) await plan(task);
+    const [ledger] = (await plan("reindex")).actions.filter((a) => a.resource.id === "public.ledger_pkey");
+    expect(await liveState(pg, ledger as never, async () => [])).toMatchObject({ valid: true });
+  } finally {
+    conn.release();
+    await holder.end();
+  }
+});
+
 describe("validation changes nothing", () => {
   test("every task's actions validate against the server, and the catalog snapshot is unchanged", async () => {
     const before = await catalogSnapshot(seed);

@@ -16,12 +16,7 @@ function primaryDsn(ctx: DbContext): string {
   const key = "dbMaintenance.dsn";
   const dsn = ctx.secret(key);
   if (!dsn) {
-    throw usageError([
-      {
-        message: `no PostgreSQL connection: set ${key} (per environment: environments.${ctx.scope.environment}.${key}), e.g. env:PG_DSN`,
-        source: { kind: "default", name: key },
-      },
-    ]);
+    throw usageError(`no PostgreSQL connection: set ${key} (per environment: environments.${ctx.scope.environment}.${key}), e.g. env:PG_DSN`);
   }
   return withDatabase(dsn, ctx.section.database, key);
 }

@@ -146,7 +146,11 @@ export async function indexes(sql: Sql, f: Filter, oid?: number): Promise<IndexR
             from pg_constraint con where con.conindid = i.indexrelid order by con.conname) as constraints,
       am.amname as method, coalesce(s.idx_scan, 0)::float8 as scans,
       (c.relpages::float8 * current_setting('block_size')::int) as "sizeBytes", c.relpages::float8 as pages, c.reltuples::float8 as tuples,
-      pg_get_indexdef(c.oid) as definition, i.indexprs is not null as "hasExpressions", i.indnkeyatts::int as "keyColumns",
+      -- pg_get_indexdef/pg_get_expr lock the table (they wait behind an ACCESS EXCLUSIVE lock): built from the catalog instead.
+      'USING ' || am.amname || ' (' || array_to_string(array(
+          select coalesce(a.attname::text, 'expression') from unnest(i.indkey::int2[]) with ordinality k(attnum, n)
+          left join pg_attribute a on a.attrelid = t.oid and a.attnum = k.attnum order by k.n), ', ') || ')'
+        || case when i.indpred is not null then ' WHERE (partial)' else '' end as definition, i.indexprs is not null as "hasExpressions", i.indnkeyatts::int as "keyColumns",
       (select count(*) from unnest(i.indkey) k where k <> 0)::int as columns,
       coalesce((select sum(st.avg_width) from pg_attribute a join pg_stats st
                   on st.schemaname = n.nspname and st.tablename = t.relname and st.attname = a.attname and not st.inherited

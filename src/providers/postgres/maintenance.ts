@@ -1,7 +1,8 @@
 import type { Sql } from "postgres";
+import { OpsError } from "../../core/errors.ts";
 import * as catalog from "./catalog.ts";
 import { type RunOptions, type RunOutcome, runStatement, type Statement, type Timeouts } from "./run-statement.ts";
-import { connectFailure, isConnectFailure, type PgTarget, pgErrorInfo, pgTarget } from "./target.ts";
+import { connectFailure, describeTarget, isConnectFailure, type PgTarget, pgErrorInfo, pgTarget } from "./target.ts";
 
 export type { Filter, IndexRow, ServerInfo, SessionRow, TableRow } from "./catalog.ts";
 export type { RetryPolicy, RunOptions, RunOutcome, Statement, Timeouts } from "./run-statement.ts";
@@ -67,6 +68,11 @@ export async function createPgMaintenance(dsn: string, o: ConnectOptions): Promi
   const sql = postgres(dsn, options);
   const fail = (e: unknown): never => {
     if (isConnectFailure(e)) throw connectFailure(o.role, target, e);
+    // A catalog read that timed out (lock_timeout, statement_timeout) or failed: the server's answer, named.
+    if (e instanceof Error && !(e instanceof OpsError) && typeof (e as { code?: unknown }).code === "string") {
+      const { code, message } = pgErrorInfo(e);
+      throw new OpsError("remote", `PostgreSQL ${o.role} ${describeTarget(target)}: ${message} (${code})`, { cause: e });
+    }
     throw e;
   };
   try {

@@ -84,6 +84,8 @@ export function fakeFixture(dsn = "postgres://maint@db.internal:5432/app", repli
       table({ name: "events", oid: 16_410, lastAnalyze: null, liveTuples: 10_000, reltuples: -1, modsSinceAnalyze: 10_000 }),
       table({ name: "ledger", oid: 16_420, liveTuples: 5000, deadTuples: 45_000, reltuples: 5000 }),
       table({ name: "orders", oid: 16_400, liveTuples: 20_000, reltuples: 20_000, modsSinceAnalyze: 12 }),
+      table({ name: "audit_log", oid: 16_430, liveTuples: 10_000, reltuples: 10_000 }),
+      table({ name: "shipments", oid: 16_440 }),
     ],
     [
       index({ name: "orders_status_idx", oid: 16_501, sizeBytes: 155_648, pages: 19, scans: 0 }),

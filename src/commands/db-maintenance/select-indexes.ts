@@ -209,13 +209,14 @@ export function selectUnusedIndexes(
           "PostgreSQL does not record when an index was created (track_commit_timestamp is off): an index created after the counters started was observed for less time",
       });
     }
+    const unchecked = checks.filter((k) => k.status === "failed").length;
     const statement = `DROP INDEX CONCURRENTLY ${qualified(ix.schema, ix.name)}`;
     actions.push({
       id: `delete:${resource.id}`,
       resource,
       operation: "delete",
       reason: {
-        summary: `idx_scan = 0 since ${since} (${days(window)} ≥ ${c.minObservedText}) on the primary${replicas.length ? ` and ${replicas.length} replica(s)` : ""}; ${formatBytes(ix.sizeBytes)}; backs no constraint`,
+        summary: `idx_scan = 0 since ${since} (${days(window)} ≥ ${c.minObservedText}) on the primary${replicaNotes.length ? ` and ${replicaNotes.length} replica(s)` : ""}${unchecked ? `; ${unchecked} replica(s) could not be checked` : ""}; ${formatBytes(ix.sizeBytes)}; backs no constraint`,
         evidence: {
           source: "pg_stat_user_indexes, pg_stat_database.stats_reset",
           idxScan: 0,

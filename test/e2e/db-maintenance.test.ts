@@ -84,7 +84,7 @@ describe("db-maintenance dry runs", () => {
 
   test("text: the reason and evidence a reviewer needs, the statement, the scope with host and database", async () => {
     const { dir, env } = ws();
-    const r = await runBin(db("drop-unused-indexes", "--environment", "staging", "--dry-run", "--table", "orders"), { cwd: dir, env });
+    const r = await runBin(["db-maintenance", "drop-unused-indexes", "--environment", "staging", "--dry-run", "--table", "orders"], { cwd: dir, env });
     expect(r.code).toBe(10);
     const port = new URL(seed.dsn).port;
     expect(r.stdout).toContain(`db-maintenance — dry run — environment=staging database=127.0.0.1:${port}/${seed.db}`);
@@ -285,7 +285,7 @@ describe("db-maintenance failures: the documented exit code, a clear message, no
 
   test("a protected environment needs --yes to terminate sessions", async () => {
     const { dir, env } = ws();
-    const r = await runBin(db("terminate-idle-transactions", "--environment", "prod"), { cwd: dir, env });
+    const r = await runBin(["db-maintenance", "terminate-idle-transactions", "--environment", "prod"], { cwd: dir, env });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("environment 'prod' is protected: pass --yes");
     const [still] = await seed.admin`select count(*)::int as n from pg_stat_activity where pid = ${seed.idle.pid}`;

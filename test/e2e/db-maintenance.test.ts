@@ -82,7 +82,7 @@ describe("db-maintenance dry runs", () => {
     expect(await catalogSnapshot(seed)).toEqual(before);
   });
 
-  test("text: the reason and evidence a reviewer needs, the statement, the scope with host and database", async () => {
+  test("text: the reason and evidence a reviewer needs, the scope with host and database, no credentials", async () => {
     const { dir, env } = ws();
     const r = await runBin(["db-maintenance", "drop-unused-indexes", "--environment", "staging", "--dry-run", "--table", "orders"], { cwd: dir, env });
     expect(r.code).toBe(10);

@@ -183,6 +183,23 @@ describe("db-maintenance apply", () => {
     expect(ix?.indisvalid).toBe(true);
   });
 
+  test("a saved plan is applied as reviewed with `opsctl apply FILE`; --database picks the database the DSN does not name", async () => {
+    const { dir, env } = ws();
+    const other = { ...env, PG_DSN: withDb(seed.dsn, "opsctl") };
+    const dry = await runBin(["db-maintenance", "vacuum", "--environment", "staging", "--database", seed.db, "--dry-run", "--out", "plan.json"], { cwd: dir, env: other });
+    expect(dry.code).toBe(10);
+    expect(dry.stdout).toContain(`database=127.0.0.1:${new URL(seed.dsn).port}/${seed.db}`);
+    // The DSN's database is part of the scope: a plan for one database is refused for another.
+    const elsewhere = await runBin(["apply", "plan.json", "--format", "json"], { cwd: dir, env: other });
+    expect(elsewhere.code).toBe(3);
+    expect(elsewhere.json.errors[0].message).toContain("the scope no longer resolves the same");
+    const r = await runBin(["apply", "plan.json", "--format", "json"], { cwd: dir, env });
+    expect(r.code).toBe(0);
+    expect(r.json.result.actions.map((a: { id: string; status: string }) => `${a.id} ${a.status}`)).toEqual(["vacuum:public.ledger applied"]);
+    const [t] = await seed.admin`select last_vacuum from pg_stat_user_tables where relname = 'ledger'`;
+    expect(t?.last_vacuum).not.toBeNull();
+  });
+
   test("drift between plan and apply: a saved plan whose index was used since is refused (exit 3), nothing dropped", async () => {
     const { dir, env } = ws();
     const dry = await runBin(db("drop-unused-indexes", "--environment", "staging", "--table", "orders", "--dry-run", "--out", "plan.json"), { cwd: dir, env });

@@ -235,7 +235,7 @@ describe("apply", () => {
       "still unused on the primary (idx_scan = 0) (scans is now 1)",
     ]);
     expect(unmetPreconditions(an?.preconditions ?? [], (await liveState(pg, an as never, async () => [])) ?? {})[0]).toMatch(/^not analyzed since the plan/);
-    await seed.admin`select pg_terminate_backend(${seed.idle.pid})`;
+    await seed.admin`select pg_terminate_backend(${seed.idle.pid}, 5000)`; // waits until the session has ended
     expect(await liveState(pg, term as never, async () => [])).toBeUndefined();
   });
 

@@ -186,7 +186,10 @@ describe("db-maintenance apply", () => {
   test("a saved plan is applied as reviewed with `opsctl apply FILE`; --database picks the database the DSN does not name", async () => {
     const { dir, env } = ws();
     const other = { ...env, PG_DSN: withDb(seed.dsn, "opsctl") };
-    const dry = await runBin(["db-maintenance", "vacuum", "--environment", "staging", "--database", seed.db, "--dry-run", "--out", "plan.json"], { cwd: dir, env: other });
+    const dry = await runBin(["db-maintenance", "vacuum", "--environment", "staging", "--database", seed.db, "--dry-run", "--out", "plan.json"], {
+      cwd: dir,
+      env: other,
+    });
     expect(dry.code).toBe(10);
     expect(dry.stdout).toContain(`database=127.0.0.1:${new URL(seed.dsn).port}/${seed.db}`);
     // The DSN's database is part of the scope: a plan for one database is refused for another.

@@ -7,14 +7,15 @@
 #   scripts/peers.sh status [SERVICE...]  # print which are up; exit 3 if any is down
 #   scripts/peers.sh env                  # rewrite and print the env file
 #
-# SERVICES: moto moto-auth postgres pdns pebble pebble-valid nginx etcd
+# SERVICES: moto moto-auth postgres postgres-replica pdns pebble pebble-valid nginx etcd
 #
 # State, logs, PID files and the env file live in ${OPSCTL_PEERS_DIR:-<repo>/.peers}.
 # Every `start` of a service wipes that service's state (fresh database, fresh certs,
 # empty moto). After `start`, <dir>/env holds KEY=value lines (values unquoted) for the
 # services that are up; `stop` rewrites it, and removes it once nothing is up.
 #
-# Ports: moto 25100, moto with IAM auth enforced 25101, postgres 25110, PowerDNS API
+# Ports: moto 25100, moto with IAM auth enforced 25101, postgres 25110 (its streaming
+# replica, made with pg_basebackup, 25111), PowerDNS API
 # 25120 / DNS 25121, Pebble ACME 25130 / management 25131 (challenge ports it dials:
 # http-01 25132, tls-alpn-01 25133), Pebble in always-valid mode (for DNS providers it
 # cannot query, e.g. Route 53 in moto) 25134 / management 25135, nginx TLS 25140, etcd client 25150 / peer 25151.
@@ -32,7 +33,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PEERS_DIR="${OPSCTL_PEERS_DIR:-$ROOT/.peers}"
 TIMEOUT="${OPSCTL_PEERS_TIMEOUT:-60}"
-ALL_SERVICES=(moto moto-auth postgres pdns pebble pebble-valid nginx etcd)
+ALL_SERVICES=(moto moto-auth postgres postgres-replica pdns pebble pebble-valid nginx etcd)
 
 # Ports sit below Linux's ephemeral range (32768-60999), so an outgoing connection can
 # never be holding one when a server starts.
@@ -41,6 +42,7 @@ OFF="${OPSCTL_PEERS_PORT_OFFSET:-0}"
 MOTO_PORT=$((25100 + OFF))
 MOTO_AUTH_PORT=$((25101 + OFF))
 PG_PORT=$((25110 + OFF))
+PG_REPLICA_PORT=$((25111 + OFF))
 PDNS_API_PORT=$((25120 + OFF))
 PDNS_DNS_PORT=$((25121 + OFF))
 PEBBLE_PORT=$((25130 + OFF))
@@ -71,7 +73,7 @@ pidfile() { printf '%s/%s.pid' "$PEERS_DIR" "$1"; }
 svc_cmd_pattern() {
   case "$1" in
     moto | moto-auth) echo 'moto' ;;
-    postgres) echo 'postgres' ;;
+    postgres | postgres-replica) echo 'postgres' ;;
     pdns) echo 'pdns_server' ;;
     pebble | pebble-valid) echo 'pebble' ;;
     nginx) echo 'nginx' ;;
@@ -302,6 +304,7 @@ EOF
 local all all                trust
 host  all postgres 127.0.0.1/32 trust
 host  all all      127.0.0.1/32 scram-sha-256
+host  replication postgres 127.0.0.1/32 trust
 EOF
   : >"$PG_BASE/postgres.log"
   is_root && chown postgres: "$data/postgresql.conf" "$data/pg_hba.conf" "$PG_BASE/postgres.log"
@@ -318,6 +321,48 @@ ready_postgres() {
   [ -n "$PG_BIN" ] || find_pg_bin
   [ "$(PGPASSWORD="$PG_PASSWORD" PGCONNECT_TIMEOUT=3 "$PG_BIN/psql" -X -tA -h 127.0.0.1 -p "$PG_PORT" \
     -U opsctl -d opsctl -c 'SELECT current_user')" = opsctl ]
+}
+
+# A hot standby of postgres (pg_basebackup -R: streaming replication from PG_PORT). It
+# keeps its own statistics (pg_stat_user_indexes counts the scans run on it), which is
+# what db-maintenance's replica checks read. Needs postgres up; a (re)start of postgres
+# restarts it too, since a fresh primary is a different cluster.
+start_postgres_replica() {
+  find_pg_bin
+  svc_up postgres || die "postgres-replica needs postgres running (start: $0 start postgres postgres-replica)"
+  check_ports_free postgres-replica "$PG_REPLICA_PORT"
+  local link="$PEERS_DIR/postgres-replica" base
+  if [ -L "$link" ]; then rm -rf "$(readlink "$link")"; rm -f "$link"; else rm -rf "$link"; fi
+  # beside the primary's base dir, which is known to be reachable by the postgres user
+  base="$(dirname "$(readlink -f "$PEERS_DIR/postgres/data")")-replica"
+  rm -rf "$base"; mkdir -p "$base"
+  is_root && chown postgres: "$base"
+  [ "$base" = "$link" ] || ln -s "$base" "$link"
+  local data="$base/data"
+  as_pg "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres -D "$data" -R -X stream \
+    --no-sync -c fast >"$PEERS_DIR/postgres-replica-basebackup.log" 2>&1 \
+    || { cat "$PEERS_DIR/postgres-replica-basebackup.log" >&2; die "pg_basebackup failed"; }
+  # later lines win in postgresql.conf: only the port and the standby settings differ
+  cat >>"$data/postgresql.conf" <<EOF
+# opsctl peers: replica
+port = $PG_REPLICA_PORT
+hot_standby = on
+EOF
+  : >"$base/postgres.log"
+  is_root && chown postgres: "$data/postgresql.conf" "$base/postgres.log"
+  ln -sf "$base/postgres.log" "$PEERS_DIR/postgres-replica.log"
+  as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$base/postgres.log" -w -t "$TIMEOUT" -s start \
+    || { tail -n 30 "$base/postgres.log" >&2; die "postgres-replica did not start"; }
+  head -n1 "$data/postmaster.pid" >"$(pidfile postgres-replica)"
+}
+
+ready_postgres_replica() {
+  [ -n "$PG_BIN" ] || find_pg_bin
+  # in recovery, streaming from the primary, and reachable as opsctl
+  [ "$(PGCONNECT_TIMEOUT=3 "$PG_BIN/psql" -X -tA -h 127.0.0.1 -p "$PG_REPLICA_PORT" -U postgres -d postgres \
+    -c "SELECT pg_is_in_recovery() AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming')")" = t ] &&
+    [ "$(PGPASSWORD="$PG_PASSWORD" PGCONNECT_TIMEOUT=3 "$PG_BIN/psql" -X -tA -h 127.0.0.1 -p "$PG_REPLICA_PORT" \
+      -U opsctl -d opsctl -c 'SELECT current_user')" = opsctl ]
 }
 
 # ---------------------------------------------------------------------------- PowerDNS
@@ -526,6 +571,10 @@ write_env() {
       echo "PG_URL=postgres://opsctl:$PG_PASSWORD@127.0.0.1:$PG_PORT/opsctl"
       echo "PG_ADMIN_URL=postgres://postgres@127.0.0.1:$PG_PORT/postgres"
     fi
+    if svc_up postgres-replica; then
+      echo "PG_REPLICA_URL=postgres://opsctl:$PG_PASSWORD@127.0.0.1:$PG_REPLICA_PORT/opsctl"
+      echo "PG_REPLICA_ADMIN_URL=postgres://postgres@127.0.0.1:$PG_REPLICA_PORT/postgres"
+    fi
     if svc_up pdns; then
       echo "PDNS_API_URL=http://127.0.0.1:$PDNS_API_PORT"
       echo "PDNS_API_KEY=$PDNS_KEY"
@@ -587,8 +636,10 @@ cmd_start() {
   ensure_gitignore
   command -v curl >/dev/null 2>&1 || die "curl not found (run: $0 install)"
   local t0=$SECONDS s to_wait=() failed=0
-  # postgres last: initdb runs while the others boot
+  # postgres last: initdb runs while the others boot; its replica after it is ready
+  local replica=0
   for s in "${services[@]}"; do
+    [ "$s" = postgres-replica ] && { replica=1; continue; }
     [ "$s" = postgres ] && continue
     if svc_up "$s"; then log "$s already running (pid $(svc_pid "$s"))"; continue; fi
     rm -f "$(pidfile "$s")"
@@ -599,6 +650,8 @@ cmd_start() {
     [ "$s" = postgres ] || continue
     if svc_up postgres; then log "postgres already running (pid $(svc_pid postgres))"; continue; fi
     rm -f "$(pidfile postgres)"
+    # a replica of the previous primary cannot follow a fresh one
+    if svc_up postgres-replica; then stop_one postgres-replica; replica=1; fi
     start_postgres
     to_wait+=(postgres)
   done
@@ -609,6 +662,15 @@ cmd_start() {
       failed=1
     fi
   done
+  if [ "$replica" -eq 1 ]; then
+    if svc_up postgres-replica; then log "postgres-replica already running (pid $(svc_pid postgres-replica))"
+    elif ! svc_up postgres; then log "postgres-replica needs postgres"; failed=1
+    else
+      rm -f "$(pidfile postgres-replica)"
+      start_postgres_replica
+      if wait_for postgres-replica ready_postgres_replica; then log "postgres-replica ready (pid $(svc_pid postgres-replica))"; else failed=1; fi
+    fi
+  fi
   write_env
   log "started in $((SECONDS - t0))s; env: $PEERS_DIR/env"
   [ "$failed" -eq 0 ] || die "some services failed to start (logs in $PEERS_DIR)"
@@ -618,7 +680,7 @@ stop_one() {
   local s="$1" pid sig=TERM i
   pid="$(svc_pid "$s")"
   if ! pid_alive "$pid"; then rm -f "$(pidfile "$s")"; return 0; fi
-  [ "$s" = postgres ] && sig=INT   # fast shutdown
+  case "$s" in postgres | postgres-replica) sig=INT ;; esac   # fast shutdown
   kill -s "$sig" "$pid" 2>/dev/null || true
   for i in $(seq 1 150); do
     pid_alive "$pid" || break
@@ -651,8 +713,8 @@ cmd_status() {
   local services; mapfile -t services < <(select_services "$@")
   local s down=0
   for s in "${services[@]}"; do
-    if svc_up "$s"; then printf '%-10s up    pid %s\n' "$s" "$(svc_pid "$s")"
-    else printf '%-10s down\n' "$s"; down=1; fi
+    if svc_up "$s"; then printf '%-16s up    pid %s\n' "$s" "$(svc_pid "$s")"
+    else printf '%-16s down\n' "$s"; down=1; fi
   done
   [ "$down" -eq 0 ] || return 3
 }

@@ -10,6 +10,7 @@ import { toEnvelope } from "../views/envelope.ts";
 import { createStyle } from "../views/style.ts";
 import { renderErrors, renderText } from "../views/text/index.ts";
 import { parseArgv, printable, wantsJson } from "./argv.ts";
+import type { PositionalSpec } from "./flags.ts";
 import { helpText } from "./help.ts";
 
 const BUG_HINT = "This is a bug in opsctl. Please report it with the command you ran and the output of 'opsctl version --format json'.";
@@ -45,11 +46,13 @@ export async function runCli(argv: string[], root: GroupCommand, rawDeps: Deps):
       deps.stdout.write(`${await helpText(cmd, path ? `${program} ${path}` : program, outColor)}\n`);
       return 0;
     }
-    const parsed = parseArgv(rest, cmd.flags, cmd.kind === "info" ? (cmd.positionals ?? []) : [], path, program);
+    const positionals: PositionalSpec[] = "positionals" in cmd ? (cmd.positionals ?? []) : [];
+    const parsed = parseArgv(rest, cmd.flags, positionals, path, program);
     const flags: Flags = cmd.kind === "plannable" && cmd.dryRunOnly ? { ...parsed.flags, "dry-run": true } : parsed.flags;
     if (cmd.kind === "plannable") {
       const { runPlannable } = await import("../core/pipeline.ts");
-      report = await runPlannable(cmd, { deps, flags, path });
+      const args = Object.fromEntries(positionals.flatMap((p, i) => (parsed.positionals[i] === undefined ? [] : [[p.name, parsed.positionals[i] as string]])));
+      report = await runPlannable(cmd, { deps, flags, path, args });
     } else if (cmd.kind === "report") {
       const { runReport } = await import("../core/report-run.ts");
       report = await runReport(cmd, { deps, flags });

@@ -9,8 +9,9 @@ import { stripAnsi } from "../views/style.ts";
 function toCitty(cmd: OpsCommand, path: string): CommandDef<ArgsDef> {
   const args: ArgsDef = {};
   if (cmd.kind !== "group") {
-    for (const p of cmd.kind === "info" ? (cmd.positionals ?? []) : []) {
-      args[p.name] = { type: "positional", description: p.description, required: p.required ?? false };
+    for (const p of "positionals" in cmd ? (cmd.positionals ?? []) : []) {
+      const description = p.values ? `${p.description}: ${p.values.join(" | ")}` : p.description;
+      args[p.name] = { type: "positional", description, required: p.required ?? false };
     }
     for (const f of cmd.flags) {
       const description = f.kind === "list" ? `${f.description}` : f.description;

@@ -6,6 +6,7 @@ import { apply } from "./apply/index.ts";
 import { cleanupVolumes } from "./cleanup-volumes/index.ts";
 import { completion } from "./completion/index.ts";
 import { configShow } from "./config/show.ts";
+import { dbMaintenance } from "./db-maintenance/index.ts";
 import { deploy } from "./deploy/index.ts";
 import { deployPlan } from "./deploy-plan/index.ts";
 import { dnsChange } from "./dns-change/index.ts";
@@ -26,6 +27,7 @@ export const builtinCommands: Record<string, OpsCommand> = {
   deploy,
   "deploy-plan": deployPlan,
   "dns-change": dnsChange,
+  "db-maintenance": dbMaintenance,
   config: { kind: "group", name: "config", description: "Inspect the layered configuration", subCommands: { show: configShow } },
   "exit-codes": exitCodes,
   history,

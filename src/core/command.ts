@@ -28,6 +28,11 @@ export interface RunContext<Section = any> {
   readonly phase: Phase;
   /** Resolves a secret-marked config value (env:/file: references) at the moment of use. */
   secret(key: string): string | undefined;
+  /**
+   * The command's positional arguments by name (empty when a saved plan is applied:
+   * record what apply needs in the plan's parameters or actions).
+   */
+  args: Record<string, string>;
   /** A provider the command declared (a registered name, or a definition it brings), created by its lazily imported factory. */
   provider: ProviderLookup;
 }
@@ -71,6 +76,14 @@ export interface PlannableCommand<S = any> {
   sourceDigest(): string;
   /** All flags: the command's own plus the shared scope, safety and output flags. */
   flags: FlagSpec[];
+  /** Positional arguments (e.g. a task word), parsed and checked like flags; in ctx.args. */
+  positionals?: PositionalSpec[];
+  /**
+   * What the run acts on inside its environment, beyond region/account (e.g.
+   * `database=db.internal:5432/app`, never credentials): shown in the scope, recorded in
+   * the plan, part of the scope's lock.
+   */
+  scopeTarget?(ctx: RunContext<S>): string | undefined;
   /** The command's config section (schema + defaults); absent when it has none. */
   config?: ConfigSection;
   /** Providers the command uses: names of registered providers, or definitions it brings. */

@@ -37,11 +37,12 @@ export async function loadConfigFor(
 
 /** The run context every stage after config shares: logger, secrets, clients come from here. */
 export async function createContext(
-  cmd: Pick<PlannableCommand, "name" | "config" | "providers" | "needsRegion">,
+  cmd: Pick<PlannableCommand, "name" | "config" | "providers" | "needsRegion" | "scopeTarget">,
   deps: Deps,
   flags: Flags,
   resolved: ResolvedConfig,
   scope: Scope,
+  args: Record<string, string> = {},
 ): Promise<RunContext> {
   const config = resolved.config;
   const section = cmd.config ? (resolved.config as unknown as Record<string, unknown>)[cmd.config.key] : undefined;
@@ -60,6 +61,7 @@ export async function createContext(
   const ctx: RunContext & { setPhase(p: Phase): void } = {
     ...core,
     flags,
+    args,
     section,
     resolved,
     redactor: deps.redactor,
@@ -77,6 +79,8 @@ export async function createContext(
       return make(...args);
     }) as RunContext["provider"],
   };
+  const target = cmd.scopeTarget?.(ctx);
+  if (target) ctx.scope = { ...scope, target };
   return ctx;
 }
 

@@ -18,6 +18,8 @@ export interface PlannableInvocation {
   deps: Deps;
   flags: Flags;
   path: string;
+  /** Positional arguments by name (the command's positionals). */
+  args?: Record<string, string>;
 }
 
 interface State {
@@ -63,11 +65,12 @@ export async function runPlannable(cmd: PlannableCommand, inv: PlannableInvocati
       ]);
     }
     if (!dryRun) refuseUnconfirmed({ config: resolved.config, deps, flags }, scope.environment);
-    const ctx = await createContext(cmd, deps, flags, resolved, scope);
+    const ctx = await createContext(cmd, deps, flags, resolved, scope, inv.args);
     state.ctx = ctx;
+    state.scope = ctx.scope;
 
     const plan = async () => {
-      ctx.log.debug(`planning ${cmd.name} in ${describeScope(scope)}`);
+      ctx.log.debug(`planning ${cmd.name} in ${describeScope(ctx.scope)}`);
       state.plan = await buildPlan(cmd, ctx);
       const failed = failedChecks(state.plan);
       if (failed.length) throw validationError(failed, "Nothing was changed.");

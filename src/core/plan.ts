@@ -59,6 +59,8 @@ export const ScopeSchema = v.object({
   environment: v.string(),
   region: v.optional(v.string()),
   account: v.optional(v.string()),
+  /** What the command acts on inside the environment, e.g. database=db.internal:5432/app (never credentials). */
+  target: v.optional(v.string()),
 });
 
 export const PlanSchema = v.object({

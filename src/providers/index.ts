@@ -14,6 +14,7 @@ import type { PowerDnsZoneOptions } from "./dns/zone-powerdns.ts";
 import type { Route53ZoneOptions } from "./dns/zone-route53.ts";
 import type { AppsPort } from "./kubernetes/apps.ts";
 import type { KubeTarget } from "./kubernetes/kubeconfig.ts";
+import type { ConnectOptions, PgMaintenancePort } from "./postgres/maintenance.ts";
 
 /**
  * The provider registry: one line per provider, each imported only when a command first
@@ -34,6 +35,8 @@ export const builtinProviders = {
   powerdnsZone: async (opts: PowerDnsZoneOptions): Promise<ZonePort> => (await import("./dns/zone-powerdns.ts")).createPowerDnsZone(opts),
   route53Zone: async (opts: Route53ZoneOptions): Promise<ZonePort> => (await import("./dns/zone-route53.ts")).createRoute53Zone(opts),
   postgresLocks: async (dsn: string): Promise<LockBackend> => (await import("./postgres/locks.ts")).createPostgresLocks(dsn, 5),
+  postgresMaintenance: async (dsn: string, o: ConnectOptions): Promise<PgMaintenancePort> =>
+    (await import("./postgres/maintenance.ts")).createPgMaintenance(dsn, o),
   s3Locks: async (opts: AwsClientOptions, o: { bucket: string; prefix: string; leaseMs: number; now: () => Date }): Promise<LockBackend> =>
     (await import("./aws/s3-locks.ts")).createS3Locks(opts, o.bucket, o.prefix, o.leaseMs, o.now),
 };

@@ -1,5 +1,5 @@
 import type * as v from "valibot";
-import { type FlagSpec, MUTATING_FLAGS, OUTPUT_FLAGS } from "../cli/flags.ts";
+import { type FlagSpec, MUTATING_FLAGS, OUTPUT_FLAGS, type PositionalSpec } from "../cli/flags.ts";
 import type { Config, DeepPartial, WithDefaults } from "../config/schema.ts";
 import type { ApplyHandler, ApplyOutcome, Draft, PlannableCommand, RunContext, Validation } from "../core/command.ts";
 import type { Action, Plan } from "../core/plan.ts";
@@ -23,12 +23,21 @@ export interface CommandDefinition<S extends SectionSchema, D extends DeepPartia
   config?: { key: string; schema: S; defaults: D };
   /** Its own flags; the scope, safety and output flags are added by the SDK. */
   flags?: FlagSpec[];
+  /** Positional arguments (`opsctl db-maintenance TASK`), checked like flags (required, one of values); read from ctx.args. */
+  positionals?: PositionalSpec[];
   /** Providers it uses: registered names, or definitions it brings (team commands). */
   providers: (keyof ProviderTypes | ProviderDefinition)[];
   /** Cloud permissions it needs (IAM actions, Kubernetes verbs, database privileges). */
   permissions: string[];
   /** Whether a run needs a cloud region (default true). */
-  scope?: { region?: boolean | ((section: SectionOf<S, D>, config: Config) => boolean) };
+  scope?: {
+    region?: boolean | ((section: SectionOf<S, D>, config: Config) => boolean);
+    /**
+     * What a run acts on inside its environment, shown in the scope and part of its lock,
+     * e.g. `database=db.internal:5432/app`; never credentials. Resolved once per run.
+     */
+    target?: (ctx: RunContext<SectionOf<S, D>>) => string | undefined;
+  };
   /** Inputs recorded in plan.parameters (never secrets). */
   parameters(ctx: RunContext<SectionOf<S, D>>): Record<string, unknown>;
   /** Discovery and decision. Read-only: clients refuse mutations here. */
@@ -83,6 +92,8 @@ export function defineCommand<S extends SectionSchema, D extends DeepPartial<v.I
     sourceDigest: () => DIGESTS[def.name] ?? "source",
     // Required command flags first, then the shared scope/safety flags, then the command's options.
     flags: [...own.filter((f) => f.required), ...MUTATING_FLAGS, ...own.filter((f) => !f.required), ...OUTPUT_FLAGS],
+    ...(def.positionals ? { positionals: def.positionals } : {}),
+    ...(def.scope?.target ? { scopeTarget: def.scope.target } : {}),
     ...(def.config ? { config: def.config } : {}),
     providers: def.providers as (string | ProviderDefinition)[],
     permissions: def.permissions,

@@ -1,7 +1,7 @@
 // The public API for commands, built-in and team-written alike (docs/extending.md).
 // A command is one folder that imports only from here (and its own files).
 
-export type { FlagKind, FlagSpec } from "../cli/flags.ts";
+export type { FlagKind, FlagSpec, PositionalSpec } from "../cli/flags.ts";
 export { duration, positiveInt, secret, tagSelector } from "../config/schema.ts";
 export type { ApplyHandler, ApplyOutcome, Draft, PlannableCommand, ReportCommand, ReportOutcome, RunContext, Validation } from "../core/command.ts";
 export { mapLimit } from "../core/concurrency.ts";

@@ -55,7 +55,7 @@ export function validValue(spec: FlagSpec, known: Record<string, string>): strin
 /** A valid command line for a leaf: required flags and positionals with values that parse. */
 export function baseArgv(leaf: Leaf, known: Record<string, string>, positionals: Record<string, string> = {}): string[] {
   const flags = leaf.cmd.flags.filter((f) => f.required).flatMap((f) => [`--${f.name}`, validValue(f, known)]);
-  const pos = (leaf.cmd.kind === "info" ? (leaf.cmd.positionals ?? []) : [])
+  const pos = ("positionals" in leaf.cmd ? (leaf.cmd.positionals ?? []) : [])
     .filter((p) => p.required)
     .map((p: PositionalSpec) => positionals[p.name] ?? p.values?.[0] ?? "x");
   return [...leaf.words, ...pos, ...flags];
@@ -114,7 +114,7 @@ export function badArgv(leaf: Leaf, base: string[], count: number, seed: number)
   const typed = valued.filter((f) => f.kind === "enum" || f.kind === "duration" || f.kind === "integer" || (f.kind === "list" && f.itemPattern));
   const free = valued.filter((f) => f.kind === "string");
   const singles = leaf.cmd.flags.filter((f) => f.kind !== "list");
-  const positionals = leaf.cmd.kind === "info" ? (leaf.cmd.positionals ?? []) : [];
+  const positionals: PositionalSpec[] = "positionals" in leaf.cmd ? (leaf.cmd.positionals ?? []) : [];
   const after = leaf.words.length;
   const at = (xs: string[]) => after + r.int(xs.length - after + 1);
   const required = leaf.cmd.flags.filter((f) => f.required);

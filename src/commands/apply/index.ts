@@ -10,6 +10,7 @@ import type { Plan, Scope } from "../../core/plan.ts";
 import { unmetPreconditions } from "../../core/preconditions.ts";
 import { type ExecutionResult, problemsToErrors, type Report } from "../../core/report.ts";
 import { loadSavedPlan, reconcileScope } from "../../core/saved-plan.ts";
+import { describeScope } from "../../core/scope-text.ts";
 
 export const apply: InfoCommand = {
   kind: "info",
@@ -63,6 +64,11 @@ export const apply: InfoCommand = {
       refuseUnconfirmed({ config: resolved.config, deps, flags }, scope.environment);
       const ctx = await createContext(cmd, deps, flags, resolved, scope);
       state.ctx = ctx;
+      if (ctx.scope.target !== saved.scope.target) {
+        throw validationError([
+          { message: `${file}: the scope no longer resolves the same: plan has ${describeScope(saved.scope)}, config now gives ${describeScope(ctx.scope)}` },
+        ]);
+      }
       if (resolved.digest !== saved.configDigest)
         ctx.log.warn(`configuration changed since ${file} was made (digest ${saved.configDigest.slice(0, 19)} → ${resolved.digest.slice(0, 19)})`);
 

@@ -33,7 +33,9 @@ export interface LockBackend {
 
 /** One lock per scope: command + environment + region/account (DESIGN §6). */
 export function scopeKey(command: string, scope: Scope): string {
-  return [command, scope.environment, scope.region ?? "-", scope.account ?? "-"].join("/");
+  const key = [command, scope.environment, scope.region ?? "-", scope.account ?? "-"].join("/");
+  // A command's own target (one database of many) is its own scope.
+  return scope.target ? `${key}/${scope.target}` : key;
 }
 
 export function heldMessage(h: LockHolder, backend: string): string {

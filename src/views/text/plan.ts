@@ -45,9 +45,16 @@ function checksLine(plan: Plan, s: Style): string {
   const all = [...plan.checks, ...plan.actions.flatMap((a) => a.checks.map((c) => ({ ...c, name: `${a.resource.id} ${c.name}` })))];
   const failed = all.filter((c) => c.status === "failed");
   const passed = all.filter((c) => c.status === "passed").length;
-  const head = `Checks: ${passed} passed, ${failed.length} failed`;
-  if (!failed.length) return failed.length ? head : s.green(head);
-  return [s.red(head), ...failed.map((c) => `  ${s.red("✗")} ${c.name}: ${c.detail}`)].join("\n");
+  // Warnings are shown once per distinct check (many actions often share one).
+  const warnings = new Map<string, number>();
+  for (const c of [...plan.checks, ...plan.actions.flatMap((a) => a.checks)].filter((c) => c.status === "warning")) {
+    const key = `${c.name}: ${c.detail}`;
+    warnings.set(key, (warnings.get(key) ?? 0) + 1);
+  }
+  const warned = [...warnings].map(([text, n]) => `  ${s.yellow("!")} ${text}${n > 1 ? ` (${n} actions)` : ""}`);
+  const head = `Checks: ${passed} passed, ${failed.length} failed${warnings.size ? `, ${[...warnings.values()].reduce((x, y) => x + y, 0)} warning(s)` : ""}`;
+  if (!failed.length) return [s.green(head), ...warned].join("\n");
+  return [s.red(head), ...failed.map((c) => `  ${s.red("✗")} ${c.name}: ${c.detail}`), ...warned].join("\n");
 }
 
 export function planFooter(report: Report): string {

@@ -1,0 +1,65 @@
+import type { IndexRow, SessionRow, TableRow } from "../../src/providers/postgres/maintenance.ts";
+
+// Catalog rows for pure selection tests and golden views: what the catalog queries return.
+
+export const table = (o: Partial<TableRow> & { name: string }): TableRow => ({
+  oid: 16_400,
+  schema: "public",
+  owner: "opsctl",
+  canMaintain: true,
+  liveTuples: 1000,
+  deadTuples: 0,
+  modsSinceAnalyze: 0,
+  reltuples: 1000,
+  lastAnalyze: "2026-11-30T08:00:00.000Z",
+  lastAutoanalyze: null,
+  lastVacuum: "2026-11-30T08:00:00.000Z",
+  lastAutovacuum: null,
+  frozenXidAge: 1000,
+  sizeBytes: 1_048_576,
+  ...o,
+});
+
+export const index = (o: Partial<IndexRow> & { name: string }): IndexRow => ({
+  oid: 16_500,
+  schema: "public",
+  table: "orders",
+  tableOid: 16_400,
+  owner: "opsctl",
+  canMaintain: true,
+  valid: true,
+  unique: false,
+  primary: false,
+  constraints: [],
+  method: "btree",
+  scans: 0,
+  sizeBytes: 163_840,
+  pages: 20,
+  tuples: 20_000,
+  definition: "USING btree (status)",
+  hasExpressions: false,
+  keyColumns: 1,
+  columns: 1,
+  statsWidth: 4,
+  columnsWithStats: 1,
+  anyNullable: false,
+  fillfactor: 90,
+  blockSize: 8192,
+  createdAt: null,
+  ...o,
+});
+
+export const session = (o: Partial<SessionRow> & { pid: number }): SessionRow => ({
+  user: "app",
+  superuser: false,
+  application: "billing",
+  client: "10.0.0.7",
+  backendStart: "2026-12-01T09:00:00.000Z",
+  xactStart: "2026-12-01T10:00:00.000Z",
+  stateChange: "2026-12-01T10:00:01.000Z",
+  state: "idle in transaction",
+  idleSeconds: 7200,
+  lastCommand: "UPDATE",
+  canSignal: true,
+  ...o,
+});

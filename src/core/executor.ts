@@ -152,7 +152,7 @@ export async function execute(plan: Plan, cmd: PlannableCommand, ctx: RunContext
         continue;
       }
       const rs = await Promise.race([runGroup(group), graceOver.then(() => group.map(unknownOutcome))]);
-      group.forEach((a, i) => record(a, rs[i] as ActionResult));
+      for (const [i, a] of group.entries()) record(a, rs[i] as ActionResult);
     }
   };
   const width = Math.max(1, Math.min(ctx.config.executor.concurrency, queue.length));

@@ -38,7 +38,13 @@ export class PowerDns {
 
   /** Writes record sets directly (seeding, or someone else's edit between plan and apply). */
   async put(zone: string, sets: PdnsRRset[]): Promise<void> {
-    const rrsets = sets.map((s) => ({ name: s.name, type: s.type, ttl: s.ttl, changetype: "REPLACE", records: s.values.map((content) => ({ content, disabled: false })) }));
+    const rrsets = sets.map((s) => ({
+      name: s.name,
+      type: s.type,
+      ttl: s.ttl,
+      changetype: "REPLACE",
+      records: s.values.map((content) => ({ content, disabled: false })),
+    }));
     const r = await this.call("PATCH", `/zones/${zone}`, { rrsets });
     if (r.status !== 204) throw new Error(`PowerDNS PATCH ${zone}: ${r.status} ${await r.text()}`);
   }
@@ -49,7 +55,13 @@ export class PowerDns {
     const body = (await r.json()) as { rrsets: { name: string; type: string; ttl: number; records: { content: string }[] }[] };
     return body.rrsets
       .filter((s) => s.type !== "SOA" && s.records.length)
-      .map((s) => `${s.name} ${s.type} ${s.ttl} ${s.records.map((x) => x.content).sort().join("|")}`)
+      .map(
+        (s) =>
+          `${s.name} ${s.type} ${s.ttl} ${s.records
+            .map((x) => x.content)
+            .sort()
+            .join("|")}`,
+      )
       .sort();
   }
 }

@@ -30,7 +30,13 @@ export class MotoRoute53 {
     const r = await this.client.send(new ListResourceRecordSetsCommand({ HostedZoneId: id }));
     return (r.ResourceRecordSets ?? [])
       .filter((s) => s.Type !== "SOA" && s.Type !== "NS")
-      .map((s) => `${s.Name} ${s.Type} ${s.TTL} ${(s.ResourceRecords ?? []).map((x) => x.Value).sort().join("|")}`)
+      .map(
+        (s) =>
+          `${s.Name} ${s.Type} ${s.TTL} ${(s.ResourceRecords ?? [])
+            .map((x) => x.Value)
+            .sort()
+            .join("|")}`,
+      )
       .sort();
   }
 }

@@ -6,7 +6,18 @@ import { dirname, join, resolve } from "node:path";
 // heavy package is reached only through import(). This walks the static import graph
 // from src/main.ts (type-only imports excluded) and lists the packages it reaches.
 
-const HEAVY = [/^@aws-sdk\//, /^c12$/, /^postgres$/, /^consola$/, /^acme-client$/, /^@valibot\/to-json-schema$/, /^@kubernetes\//, /^confbox/, /^jiti/, /^yaml$/];
+const HEAVY = [
+  /^@aws-sdk\//,
+  /^c12$/,
+  /^postgres$/,
+  /^consola$/,
+  /^acme-client$/,
+  /^@valibot\/to-json-schema$/,
+  /^@kubernetes\//,
+  /^confbox/,
+  /^jiti/,
+  /^yaml$/,
+];
 const STATIC = /^\s*(?:import|export)\s+(?!type\b)(?:[^'";]*?\sfrom\s+)?["']([^"']+)["']/gm;
 
 function staticPackages(entry: string): Set<string> {

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Real test servers ("peers") for opsctl, all on 127.0.0.1 with fixed high ports.
 #
-#   scripts/peers.sh install              # apt/pip packages (idempotent; root)
+#   scripts/peers.sh install              # apt/pip packages, Kubernetes build (idempotent; root)
+#   scripts/peers.sh k8s-build            # only build (or find cached) the Kubernetes binaries
 #   scripts/peers.sh start [SERVICE...]   # start (default: all), wait until each answers
 #   scripts/peers.sh stop  [SERVICE...]   # stop by PID, wait for exit (idempotent)
 #   scripts/peers.sh status [SERVICE...]  # print which are up; exit 3 if any is down
 #   scripts/peers.sh env                  # rewrite and print the env file
 #
 # SERVICES: moto moto-auth postgres postgres-replica pdns pebble pebble-valid nginx etcd
+#           kube-etcd kube-apiserver kube-controller-manager kwok  (`kube` = these four;
+#           details in scripts/k8s/peers-kube.sh)
 #
 # State, logs, PID files and the env file live in ${OPSCTL_PEERS_DIR:-<repo>/.peers}.
 # Every `start` of a service wipes that service's state (fresh database, fresh certs,
@@ -18,12 +21,32 @@
 # replica, made with pg_basebackup, 25111), PowerDNS API
 # 25120 / DNS 25121, Pebble ACME 25130 / management 25131 (challenge ports it dials:
 # http-01 25132, tls-alpn-01 25133), Pebble in always-valid mode (for DNS providers it
-# cannot query, e.g. Route 53 in moto) 25134 / management 25135, nginx TLS 25140, etcd client 25150 / peer 25151.
+# cannot query, e.g. Route 53 in moto) 25134 / management 25135, nginx TLS 25140, etcd client 25150 / peer 25151,
+# Kubernetes: its own etcd 25160 / peer 25161, kube-apiserver HTTPS 25162.
+#
+# Env-file keys for the Kubernetes control plane (present while kube-apiserver is up):
+#   KUBE_API_URL            https://127.0.0.1:<port>
+#   KUBE_VERSION            what the server reports (v1.34.2)
+#   KUBE_CA_CERT            CA of the serving certificate and of client certificates
+#   KUBE_ADMIN_KUBECONFIG   static token in system:masters (seeding, controllers, kwok)
+#   KUBE_MTLS_KUBECONFIG    client certificate user opsctl-mtls-deployer (group opsctl:deployers)
+#   KUBE_TOKEN_KUBECONFIG   static bearer token user opsctl-token-deployer (group opsctl:deployers)
+#   KUBE_VIEWER_KUBECONFIG  service account opsctl-system/opsctl-viewer: get/list/watch
+#                           deployments, no patch (an RBAC-limited identity)
+#   KUBE_CLIENT_CERT/KEY    the mTLS user's certificate and key (PEM files)
+#   KUBE_SA_DIR             in-cluster files (token, ca.crt, namespace) of the service
+#                           account opsctl-system/opsctl-deployer
+#   KUBE_SA_SIGNING_KEY     the service-account token signing key (to mint expired tokens)
+#   KUBE_SYSTEM_NAMESPACE   opsctl-system;  KUBE_NODE: the kwok node pods must name
+#   KUBE_CONTROLLERS=1, KUBE_KWOK=1  when kube-controller-manager / kwok are up
+# opsctl:deployers may get/list/watch/patch/update apps/deployments in every namespace.
 #
 # Tunables (environment):
 #   OPSCTL_PEERS_DIR                 state dir (default <repo>/.peers)
 #   OPSCTL_PEERS_PORT_OFFSET         added to every port (default 0)
 #   OPSCTL_PEERS_PYTHON              python with moto installed (default python3)
+#   OPSCTL_CACHE_DIR                 where built Kubernetes binaries are cached (default ~/.cache/opsctl)
+#   OPSCTL_K8S_VERSION               Kubernetes version to build (default v1.34.2)
 #   OPSCTL_PEERS_TIMEOUT             readiness timeout per service, seconds (default 60)
 #   OPSCTL_PEBBLE_VALIDITY_SECONDS   Pebble certificateValidityPeriod (default 7776000 = 90 d)
 #   PEBBLE_VA_ALWAYS_VALID, PEBBLE_WFE_NONCEREJECT (default 0), PEBBLE_AUTHZREUSE,
@@ -33,7 +56,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PEERS_DIR="${OPSCTL_PEERS_DIR:-$ROOT/.peers}"
 TIMEOUT="${OPSCTL_PEERS_TIMEOUT:-60}"
-ALL_SERVICES=(moto moto-auth postgres postgres-replica pdns pebble pebble-valid nginx etcd)
+ALL_SERVICES=(moto moto-auth postgres postgres-replica pdns pebble pebble-valid nginx etcd
+  kube-etcd kube-apiserver kube-controller-manager kwok)
 
 # Ports sit below Linux's ephemeral range (32768-60999), so an outgoing connection can
 # never be holding one when a server starts.
@@ -77,7 +101,9 @@ svc_cmd_pattern() {
     pdns) echo 'pdns_server' ;;
     pebble | pebble-valid) echo 'pebble' ;;
     nginx) echo 'nginx' ;;
-    etcd) echo 'etcd' ;;
+    etcd) echo 'etcd --name opsctl-peers' ;;
+    kube-etcd) echo 'etcd --name opsctl-kube' ;;
+    kube-apiserver | kube-controller-manager | kwok) echo "$1" ;;
   esac
 }
 # PID from the PID file, only if that process is still the one we started
@@ -145,6 +171,9 @@ cmd_install() {
   if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then pg_pkg=postgresql-15; fi
   # nginx: accept any installed flavour (nginx, nginx-light, nginx-core, ...)
   if [ -x /usr/sbin/nginx ]; then want=("${want[@]/nginx/}"); fi
+  # Go builds the Kubernetes binaries (scripts/k8s/build.sh); any Go will do, an old one
+  # fetches the toolchain Kubernetes needs from the module proxy.
+  if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then want+=(golang-go); fi
   for p in "${want[@]}"; do
     [ -n "$p" ] || continue
     pkg_installed "$p" || missing+=("$p")
@@ -191,6 +220,7 @@ cmd_install() {
     fi
     "$py" -c 'import moto.server' || die "moto server not importable after install"
   fi
+  bash "$ROOT/scripts/k8s/build.sh" || die "building the Kubernetes binaries failed"
   log "install done"
 }
 
@@ -555,6 +585,11 @@ ready_etcd() {
       del opsctl-peers/ready >/dev/null
 }
 
+# ---------------------------------------------------------------------------- Kubernetes
+
+# shellcheck source=k8s/peers-kube.sh
+. "$ROOT/scripts/k8s/peers-kube.sh"
+
 # ---------------------------------------------------------------------------- env file
 
 write_env() {
@@ -599,6 +634,7 @@ write_env() {
       echo "NGINX_RELOAD=$PEERS_DIR/nginx/reload.sh"
     fi
     svc_up etcd && echo "ETCD_URL=http://127.0.0.1:$ETCD_PORT"
+    kube_env
     true
   } >"$tmp"
   mv "$tmp" "$f"
@@ -609,10 +645,16 @@ write_env() {
 select_services() { # validates args, prints service list
   local s a
   if [ "$#" -eq 0 ]; then printf '%s\n' "${ALL_SERVICES[@]}"; return; fi
+  # `kube` names the whole control plane
+  local args=()
+  for a in "$@"; do
+    if [ "$a" = kube ]; then args+=("${KUBE_SERVICES[@]}"); else args+=("$a"); fi
+  done
+  set -- "${args[@]}"
   for a in "$@"; do
     local ok=0
     for s in "${ALL_SERVICES[@]}"; do [ "$a" = "$s" ] && ok=1; done
-    [ "$ok" -eq 1 ] || die "unknown service '$a' (known: ${ALL_SERVICES[*]})"
+    [ "$ok" -eq 1 ] || die "unknown service '$a' (known: ${ALL_SERVICES[*]} kube)"
   done
   # keep canonical order (pdns before pebble, ...)
   for s in "${ALL_SERVICES[@]}"; do
@@ -713,8 +755,8 @@ cmd_status() {
   local services; mapfile -t services < <(select_services "$@")
   local s down=0
   for s in "${services[@]}"; do
-    if svc_up "$s"; then printf '%-16s up    pid %s\n' "$s" "$(svc_pid "$s")"
-    else printf '%-16s down\n' "$s"; down=1; fi
+    if svc_up "$s"; then printf '%-24s up    pid %s\n' "$s" "$(svc_pid "$s")"
+    else printf '%-24s down\n' "$s"; down=1; fi
   done
   [ "$down" -eq 0 ] || return 3
 }
@@ -723,6 +765,7 @@ main() {
   local cmd="${1:-}"; shift || true
   case "$cmd" in
     install) cmd_install ;;
+    k8s-build) bash "$ROOT/scripts/k8s/build.sh" ;;
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;
     status) cmd_status "$@" ;;

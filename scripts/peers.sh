@@ -232,6 +232,10 @@ spawn() {
   : >"$PEERS_DIR/$name.log"
   ( cd "$PEERS_DIR" && exec "$@" ) </dev/null >>"$PEERS_DIR/$name.log" 2>&1 &
   echo $! >"$(pidfile "$name")"
+  # Until the subshell has exec'd, its command line is this script's, and svc_up would
+  # call a starting server dead: wait (up to 2 s) for the exec.
+  local i
+  for i in $(seq 1 20); do [ -n "$(svc_pid "$name")" ] && break; sleep 0.1; done
 }
 
 check_ports_free() { # NAME PORT...

@@ -116,7 +116,10 @@ start_kube_apiserver() {
   } >"$dir/tokens.csv"
   chmod 600 "$dir/tokens.csv" "$dir"/*.token
   # Priority-and-fairness is off: its bookkeeping costs CPU on a 2-core CI machine and
-  # no test depends on it.
+  # no test depends on it. WatchList is off: with it, 1.34 answers every watch that
+  # allows bookmarks as a "watch list", which needs etcd's RequestWatchProgress (etcd
+  # >= 3.4.31; Debian 12 has 3.4.23); clients then fall back to relisting with backoff
+  # and kwok saw new pods only every 15-40 s.
   spawn kube-apiserver "$bin" \
     --etcd-servers="http://127.0.0.1:$KUBE_ETCD_PORT" \
     --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$KUBE_API_PORT" \
@@ -125,7 +128,7 @@ start_kube_apiserver() {
     --service-account-issuer=https://kubernetes.default.svc \
     --service-account-key-file="$dir/sa.pub" --service-account-signing-key-file="$dir/sa.key" \
     --authorization-mode=RBAC --service-cluster-ip-range=10.96.0.0/16 \
-    --enable-priority-and-fairness=false --profiling=false --event-ttl=10m
+    --enable-priority-and-fairness=false --feature-gates=WatchList=false --profiling=false --event-ttl=10m
   wait_for kube-apiserver ready_kube_apiserver || die "kube-apiserver did not become ready"
   kube_bootstrap
 }
@@ -224,8 +227,11 @@ start_kube_controller_manager() {
     --concurrent-deployment-syncs=10 --concurrent-replicaset-syncs=10 --profiling=false
 }
 ready_kube_controller_manager() {
-  # The serviceaccount controller has run once it made `default` in our namespace.
-  kube_api GET "/api/v1/namespaces/$KUBE_SYSTEM_NS/serviceaccounts/default" | tail -n1 | grep -qx 200
+  # Its controllers have synced their caches (the log of this start says so), and the
+  # serviceaccount controller has made `default` in our namespace.
+  grep -q 'Caches are synced" controller="deployment"' "$PEERS_DIR/kube-controller-manager.log" &&
+    grep -q 'Caches are synced" controller="ReplicaSet"' "$PEERS_DIR/kube-controller-manager.log" &&
+    kube_api GET "/api/v1/namespaces/$KUBE_SYSTEM_NS/serviceaccounts/default" | tail -n1 | grep -qx 200
 }
 
 start_kwok() {

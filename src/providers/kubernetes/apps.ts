@@ -83,8 +83,10 @@ async function call(send: KubeFetch, method: string, path: string, body: string 
   try {
     res = await send(path, { method, ...(body !== undefined ? { body, contentType: PATCH_TYPE } : {}), ...(signal ? { signal } : {}) });
   } catch (e) {
-    const err = e as { name?: string; code?: string; message?: string; cause?: { code?: string } };
-    const code = err.code ?? err.cause?.code ?? (err.name === "TimeoutError" ? "TimeoutError" : (err.name ?? "Error"));
+    const err = e as { name?: string; code?: unknown; message?: string; cause?: { code?: unknown } };
+    // A timeout is a DOMException whose `code` is the number 23: only a string code names the failure.
+    const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+    const code = str(err.code) ?? str(err.cause?.code) ?? str(err.name) ?? "Error";
     throw new KubeError(`${code}${err.message && err.message !== code ? ` (${err.message.split("\n")[0]})` : ""}`, code);
   }
   const text = await res.text();

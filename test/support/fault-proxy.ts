@@ -1,7 +1,8 @@
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 
 /**
- * A fault-injecting HTTP proxy between opsctl and moto (a real server): it forwards
+ * A fault-injecting HTTP proxy between opsctl and a real server (moto, or the
+ * Kubernetes API server over HTTPS with `upstreamTls`): it forwards
  * every request, except that chosen AWS operations can be delayed, answered with an
  * error, performed with the answer lost, have their TCP connection reset, or make the
  * endpoint stop listening (connection refused from then on), for chosen call counts.
@@ -26,11 +27,14 @@ export type Fault =
   | { kind: "refuse" };
 
 export interface Rule {
-  /** AWS operation name, e.g. DeleteVolume; matched against the query API's Action. "*" matches every operation. */
+  /**
+   * AWS operation name, e.g. DeleteVolume; matched against the query API's Action. "*" matches every operation.
+   * Requests without one (the Kubernetes API) are named "METHOD /path", e.g. "PATCH /apis/apps/v1/namespaces/ns/deployments/web".
+   */
   operation: string;
   /** Only when the request body contains this text (e.g. a volume id). */
   contains?: string;
-  /** EC2 DryRun=true calls are left alone unless this is set: faults usually target the real call. "any" matches both. */
+  /** EC2 DryRun=true (or Kubernetes dryRun=All) calls are left alone unless this is set: faults usually target the real call. "any" matches both. */
   dryRun?: boolean | "any";
   /** Which matching calls get the fault: from the `after`-th (0-based), `times` of them (default: all). */
   after?: number;
@@ -40,6 +44,8 @@ export interface Rule {
 
 export interface Seen {
   operation: string;
+  /** The query string, e.g. "?fieldManager=opsctl&dryRun=All". */
+  search: string;
   body: string;
   dryRun: boolean;
   faulted: boolean;
@@ -63,7 +69,15 @@ export class FaultProxy {
   beforeForward?: (operation: string, body: string, dryRun: boolean) => Promise<"drop" | undefined> | "drop" | undefined;
   private inflight = 0;
 
-  constructor(private readonly target: string) {}
+  constructor(
+    private readonly target: string,
+    private readonly o: {
+      /** The upstream is HTTPS with this CA (the client talks plain HTTP to the proxy; its Authorization header is forwarded). */
+      upstreamTls?: { ca: string };
+      /** Error bodies as AWS XML (default) or as a Kubernetes Status object. */
+      errors?: "aws" | "kube";
+    } = {},
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.frontPort}`;
@@ -141,7 +155,7 @@ export class FaultProxy {
       url.searchParams.get("Action") ??
       req.headers.get("x-amz-target")?.split(".").pop() ??
       `${req.method} ${url.pathname}`;
-    const isDryRun = /(^|&)DryRun=true(&|$)/.test(body);
+    const isDryRun = /(^|&)DryRun=true(&|$)/.test(body) || url.searchParams.get("dryRun") === "All";
     const rule = this.rules.find(
       (r) =>
         (r.operation === "*" || r.operation === operation) &&
@@ -149,13 +163,21 @@ export class FaultProxy {
         (r.dryRun === "any" || (r.dryRun ?? false) === isDryRun) &&
         this.inWindow(r),
     );
-    this.seen.push({ operation, body, dryRun: isDryRun, faulted: Boolean(rule && rule.fault.kind !== "delay"), fault: rule?.fault.kind, at });
+    this.seen.push({
+      operation,
+      search: url.search,
+      body,
+      dryRun: isDryRun,
+      faulted: Boolean(rule && rule.fault.kind !== "delay"),
+      fault: rule?.fault.kind,
+      at,
+    });
     if (rule) {
       const f = rule.fault;
-      if (f.kind === "error") return errorResponse(f.status, f.code, f.message ?? "injected by the fault proxy");
+      if (f.kind === "error") return this.errorResponse(f.status, f.code, f.message ?? "injected by the fault proxy");
       if (f.kind === "lose-response") {
         await this.send(req, url, body);
-        return errorResponse(f.status, f.code, "the answer was lost (injected by the fault proxy)");
+        return this.errorResponse(f.status, f.code, "the answer was lost (injected by the fault proxy)");
       }
       if (f.kind === "reset" || f.kind === "refuse") {
         this.resetConnection(server.requestIP(req)?.port);
@@ -173,8 +195,23 @@ export class FaultProxy {
   private async send(req: Request, url: URL, body: string): Promise<Response> {
     const headers = new Headers(req.headers);
     headers.delete("host");
-    const upstream = await fetch(`${this.target}${url.pathname}${url.search}`, { method: req.method, headers, body: body || undefined });
-    return new Response(await upstream.arrayBuffer(), { status: upstream.status, headers: upstream.headers });
+    const upstream = await fetch(`${this.target}${url.pathname}${url.search}`, {
+      method: req.method,
+      headers,
+      body: body || undefined,
+      ...(this.o.upstreamTls ? { tls: { ca: this.o.upstreamTls.ca } } : {}),
+    } as RequestInit);
+    const out = new Headers(upstream.headers);
+    // fetch already decoded the body: passing the encoding on would make the client decode it twice.
+    out.delete("content-encoding");
+    out.delete("content-length");
+    return new Response(await upstream.arrayBuffer(), { status: upstream.status, headers: out });
+  }
+
+  private errorResponse(status: number, code: string, message: string): Response {
+    if (this.o.errors !== "kube") return errorResponse(status, code, message);
+    const st = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason: code, code: status };
+    return new Response(JSON.stringify(st), { status, headers: { "content-type": "application/json" } });
   }
 
   private resetConnection(port: number | undefined): void {

@@ -1,97 +1,95 @@
-import { describe, test } from "bun:test";
-import type { AppsPort, Deployment } from "../../src/providers/kubernetes/apps.ts";
-import { KubeError } from "../../src/providers/kubernetes/apps.ts";
+import { afterAll, describe, test } from "bun:test";
+import { realProviders } from "../../src/providers/factory.ts";
 import { expectGolden } from "../support/golden.ts";
 import { runInProcess } from "../support/inproc.ts";
+import { KubeAdmin, kubePeers, type Seed } from "../support/kube.ts";
 import { normalise, tempRepo } from "../support/tmp.ts";
 
-// deploy's views with a frozen clock and an in-memory AppsPort (the FAKE API server
-// covers the wire end to end in test/e2e/deploy.test.ts).
+// deploy's views with a frozen clock, against the real kube-apiserver (peers.sh start
+// kube). What a real server makes different on every run is mapped back to fixed text:
+// the test's namespace (same length as "payments", so tables keep their widths), the
+// server's URL (its port depends on OPSCTL_PEERS_PORT_OFFSET), the plan digest (it
+// covers both) and wall-clock durations. Rollout progress lines are dropped: which
+// intermediate states a poll sees depends on timing (e2e tests cover them).
 
-const KUBECONFIG = `apiVersion: v1
+const kube = kubePeers();
+const admin = new KubeAdmin(kube);
+afterAll(() => admin.cleanup());
+
+const SEEDS: Seed[] = [
+  {
+    name: "billing-api",
+    labels: { app: "billing" },
+    replicas: 3,
+    containers: [
+      { name: "api", image: "registry.example/billing:1.41" },
+      { name: "envoy", image: "registry.example/envoy:1.30" },
+    ],
+  },
+  { name: "billing-worker", labels: { app: "billing" }, replicas: 2, containers: [{ name: "worker", image: "registry.example/billing:1.42" }] },
+];
+
+const kubeconfig = (ns: string) => `apiVersion: v1
 current-context: staging
 clusters:
 - name: c
   cluster:
-    server: https://kube.example:6443
+    server: ${kube.url}
+    certificate-authority: ${kube.caFile}
 contexts:
 - name: staging
-  context: { cluster: c, user: u, namespace: payments }
+  context: { cluster: c, user: u, namespace: ${ns} }
 users:
 - name: u
-  user: { token: golden-token-value }
+  user: { token: ${kube.deployerToken} }
 `;
 const CONFIG = "region: us-east-1\nprotectedEnvironments: [prod]\ndeploy:\n  kind: kubernetes\n  kubeconfig: kubeconfig.yaml\n  pollInterval: 1s\n";
 
-function deployment(name: string, replicas: number, image: string, extra: { name: string; image: string }[] = []): Deployment {
-  return {
-    name,
-    namespace: "payments",
-    resourceVersion: "100",
-    generation: 4,
-    labels: { app: "billing" },
-    replicas,
-    strategy: "RollingUpdate maxSurge=25% maxUnavailable=25%",
-    containers: [{ name: name.replace("billing-", ""), image }, ...extra],
-    status: { observedGeneration: 4, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas, conditions: [] },
-  };
-}
-
-function memoryApps(o: { reject?: string; stall?: boolean } = {}): AppsPort {
-  const items = [
-    deployment("billing-api", 3, "registry.example/billing:1.41", [{ name: "envoy", image: "registry.example/envoy:1.30" }]),
-    deployment("billing-worker", 2, "registry.example/billing:1.42"),
-  ];
-  const find = (name: string) => items.find((d) => d.name === name) as Deployment;
-  return {
-    server: "https://kube.example:6443",
-    listDeployments: async () => items,
-    getDeployment: async (_ns, name) => find(name),
-    async patchDeployment(_ns, name, patch, { dryRun }) {
-      const image = (patch as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]?.image;
-      if (image === o.reject) throw new KubeError(`admission webhook "image-policy.example" denied the request: ${image} is not signed`, "Invalid", 422);
-      const d = find(name);
-      if (dryRun) return d;
-      d.generation++;
-      d.status.observedGeneration = d.generation;
-      if (o.stall) {
-        d.status.updatedReplicas = 1;
-        d.status.conditions = [
-          { type: "Progressing", status: "False", reason: "ProgressDeadlineExceeded", message: `ReplicaSet "${name}-7d9f" has timed out progressing.` },
-        ];
-      }
-      return d;
-    },
-  };
-}
-
-async function run(name: string, argv: string[], apps = memoryApps()) {
-  const repo = tempRepo({ "opsctl.config.yaml": CONFIG, "kubeconfig.yaml": KUBECONFIG }, name);
-  const env = { HOME: "/home/operator", XDG_CONFIG_HOME: `${repo}/.xdg`, XDG_STATE_HOME: `${repo}/.state` };
-  const r = await runInProcess(argv, { cwd: repo, env, providers: { kubeApps: async () => apps } });
-  // Wall-clock durations are the one thing a frozen clock does not freeze.
-  const norm = (t: string) => normalise(t, { "<repo>": repo }).replace(/"durationMs": \d+/g, '"durationMs": 0');
-  expectGolden(`${name}.stdout`, norm(r.stdout));
-  expectGolden(`${name}.stderr`, norm(r.stderr));
-  expectGolden(`${name}.exit`, `${r.code}\n`);
+async function run(name: string, argv: string[], o: { progressDeadlineSeconds?: number; denyImages?: string; noCluster?: boolean } = {}) {
+  // --help contacts nothing: no namespace needed.
+  const ns = o.noCluster ? "t-nohelp" : await admin.namespace();
+  if (!o.noCluster) await admin.seed(ns, SEEDS, o);
+  const undo = o.denyImages ? await admin.denyImages(ns, o.denyImages) : undefined;
+  try {
+    const repo = tempRepo({ "opsctl.config.yaml": CONFIG, "kubeconfig.yaml": kubeconfig(ns) }, name);
+    const env = { HOME: "/home/operator", XDG_CONFIG_HOME: `${repo}/.xdg`, XDG_STATE_HOME: `${repo}/.state` };
+    const r = await runInProcess(argv, { cwd: repo, env, providers: { kubeApps: realProviders.kubeApps } });
+    const norm = (t: string) =>
+      normalise(t, { "<repo>": repo, "<kube-api>": kube.url, payments: ns })
+        .replace(/"durationMs": \d+/g, '"durationMs": 0')
+        // The plan's digest only: show-config's config digest does not depend on the server.
+        .replace(/(plan |"digest": ")sha256:[0-9a-f]+/g, (m, pre) => (argv.includes("--show-config") ? m : `${pre}sha256:<digest>`))
+        .replace(/^\[info\] payments\/[a-z-]+: .*\n/gm, "");
+    expectGolden(`${name}.stdout`, norm(r.stdout));
+    expectGolden(`${name}.stderr`, norm(r.stderr));
+    expectGolden(`${name}.exit`, `${r.code}\n`);
+  } finally {
+    await undo?.();
+  }
 }
 
 const base = ["--service", "billing", "--environment", "staging", "--image", "registry.example/billing:1.42"];
+const withImage = (image: string) => [...base.slice(0, -1), image];
 
-describe("golden views: deploy", () => {
+describe("golden views: deploy (real kube-apiserver)", () => {
   for (const format of ["text", "json"]) {
     test(`deploy-plan (${format})`, () => run(`deploy-plan.${format}`, ["deploy-plan", ...base, "--format", format]));
     test(`deploy result (${format})`, () => run(`deploy-result.${format}`, ["deploy", ...base, "--format", format]));
-    test(`deploy rejected in dry run (${format})`, () =>
-      run(
-        `deploy-rejected.${format}`,
-        ["deploy", ...base.slice(0, -1), "registry.example/billing:unsigned", "--format", format],
-        memoryApps({ reject: "registry.example/billing:unsigned" }),
-      ));
-    test(`deploy stalled (${format})`, () => run(`deploy-stalled.${format}`, ["deploy", ...base, "--format", format], memoryApps({ stall: true })));
+    test(`deploy rejected by a ValidatingAdmissionPolicy in the dry run (${format})`, () =>
+      run(`deploy-rejected.${format}`, ["deploy", ...withImage("registry.example/billing:1.42-unsigned"), "--format", format], {
+        denyImages: "-unsigned",
+      }));
+    test(
+      `deploy stalled (${format})`,
+      () =>
+        run(`deploy-stalled.${format}`, ["deploy", ...withImage("registry.example/billing:1.42-unready"), "--format", format], {
+          progressDeadlineSeconds: 4,
+        }),
+      90_000,
+    );
     test(`deploy-plan show-config (${format})`, () =>
       run(`deploy-show-config.${format}`, ["deploy-plan", ...base, "--context", "staging", "--show-config", "--format", format]));
   }
-  test("help deploy", () => run("help-deploy", ["deploy", "--help"]));
-  test("help deploy-plan", () => run("help-deploy-plan", ["deploy-plan", "--help"]));
+  test("help deploy", () => run("help-deploy", ["deploy", "--help"], { noCluster: true }));
+  test("help deploy-plan", () => run("help-deploy-plan", ["deploy-plan", "--help"], { noCluster: true }));
 });

@@ -1,5 +1,5 @@
 import { afterAll, describe, test } from "bun:test";
-import { realProviders } from "../../src/providers/factory.ts";
+import { builtinProviders } from "../../src/providers/index.ts";
 import { expectGolden } from "../support/golden.ts";
 import { runInProcess } from "../support/inproc.ts";
 import { KubeAdmin, kubePeers, type Seed } from "../support/kube.ts";
@@ -53,7 +53,7 @@ async function run(name: string, argv: string[], o: { progressDeadlineSeconds?: 
   try {
     const repo = tempRepo({ "opsctl.config.yaml": CONFIG, "kubeconfig.yaml": kubeconfig(ns) }, name);
     const env = { HOME: "/home/operator", XDG_CONFIG_HOME: `${repo}/.xdg`, XDG_STATE_HOME: `${repo}/.state` };
-    const r = await runInProcess(argv, { cwd: repo, env, providers: { kubeApps: realProviders.kubeApps } });
+    const r = await runInProcess(argv, { cwd: repo, env, providers: { kubeApps: builtinProviders.kubeApps } });
     const norm = (t: string) =>
       normalise(t, { "<repo>": repo, "<kube-api>": kube.url, payments: ns })
         .replace(/"durationMs": \d+/g, '"durationMs": 0')
@@ -82,7 +82,8 @@ describe("golden views: deploy (real kube-apiserver)", () => {
     test(
       `deploy stalled (${format})`,
       () =>
-        run(`deploy-stalled.${format}`, ["deploy", ...withImage("registry.example/billing:1.42-unready"), "--format", format], {
+        // One action at a time: the two stall together, and stderr reports them in the order they finish.
+        run(`deploy-stalled.${format}`, ["deploy", ...withImage("registry.example/billing:1.42-unready"), "--concurrency", "1", "--format", format], {
           progressDeadlineSeconds: 4,
         }),
       90_000,

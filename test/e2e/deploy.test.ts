@@ -282,6 +282,9 @@ describe("deploy on Kubernetes (real kube-apiserver, controller manager, kwok)",
           { metadata: { annotations: { "example.com/touched": "yes" } } },
           "application/strategic-merge-patch+json",
         );
+        // The deployment controller answers that write with a status write of its own; let it
+        // land first, so exactly one conflict (ours) is in play.
+        await Bun.sleep(1500);
       }
       return undefined;
     };

@@ -48,13 +48,11 @@ async function expectUnchanged() {
   for (const name of ["billing-api", "billing-worker"]) expect(await admin.writes(ns, name)).toEqual({ generation: 1, managers: ["opsctl-test"] });
 }
 
-const deployArgs = (env: string, ...rest: string[]) => ["--environment", env, "--service", "billing", ...rest];
-
 describe("deploy-plan on Kubernetes (real kube-apiserver)", () => {
   test("needs no cloud region: the scope is the environment", async () => {
     const { dir, env } = setup();
     writeFileSync(join(dir, "opsctl.config.yaml"), `deploy:\n  kind: kubernetes\n  namespace: ${ns}\n  pollInterval: 1s\n`);
-    const r = await runBin(["deploy-plan", ...deployArgs("prod", "--image", NEW, "--format", "json")], { cwd: dir, env });
+    const r = await runBin(["deploy-plan", "--environment", "prod", "--service", "billing", "--image", NEW, "--format", "json"], { cwd: dir, env });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(10);
     expect(r.json.scope).toEqual({ environment: "prod" });
@@ -63,7 +61,7 @@ describe("deploy-plan on Kubernetes (real kube-apiserver)", () => {
 
   test("exits 10 with the image diff per container, validated by the server's dryRun=All, and changes nothing", async () => {
     const { dir, env } = setup();
-    const r = await runBin(["deploy-plan", ...deployArgs("prod", "--image", NEW)], { cwd: dir, env });
+    const r = await runBin(["deploy-plan", "--environment", "prod", "--service", "billing", "--image", NEW], { cwd: dir, env });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(10);
     expect(r.stdout).toContain("deploy — dry run — environment=prod region=us-east-1");
@@ -81,7 +79,7 @@ describe("deploy-plan on Kubernetes (real kube-apiserver)", () => {
   test("on the wire: list, then one strategic-merge PATCH with dryRun=All and fieldManager=opsctl per Deployment", async () => {
     const { dir, env, proxy } = await proxied();
     try {
-      const r = await runBin(["deploy-plan", ...deployArgs("staging", "--image", NEW)], { cwd: dir, env });
+      const r = await runBin(["deploy-plan", "--environment", "staging", "--service", "billing", "--image", NEW], { cwd: dir, env });
       expect(r.stderr).toBe("");
       expect(r.code).toBe(10);
       const base = `/apis/apps/v1/namespaces/${ns}/deployments`;
@@ -99,7 +97,10 @@ describe("deploy-plan on Kubernetes (real kube-apiserver)", () => {
 
   test("JSON: one envelope; the plan records the exact patch, the wait and the server's dry-run verdict", async () => {
     const { dir, env } = setup();
-    const r = await runBin(["deploy-plan", ...deployArgs("staging", "--image", NEW, "--format", "json", "--wait", "5m")], { cwd: dir, env });
+    const r = await runBin(["deploy-plan", "--environment", "staging", "--service", "billing", "--image", NEW, "--format", "json", "--wait", "5m"], {
+      cwd: dir,
+      env,
+    });
     expect(r.code).toBe(10);
     expect(r.json.mode).toBe("dry-run");
     expect(r.json.command).toBe("deploy");
@@ -131,7 +132,10 @@ describe("deploy-plan on Kubernetes (real kube-apiserver)", () => {
     runs.push({ ...viaProxy });
     try {
       for (const { dir, env } of runs) {
-        const r = await runBin(["deploy-plan", ...deployArgs("staging", "--image", NEW, "--format", "json")], { cwd: dir, env });
+        const r = await runBin(["deploy-plan", "--environment", "staging", "--service", "billing", "--image", NEW, "--dry-run", "--format", "json"], {
+          cwd: dir,
+          env,
+        });
         expect(r.stderr).toBe("");
         expect(r.code).toBe(10);
         expect(r.json.plan.actions.map((a: { checks: { status: string }[] }) => a.checks.at(-1)?.status)).toEqual(["passed", "passed"]);
@@ -157,12 +161,12 @@ describe("deploy-plan on Kubernetes (real kube-apiserver)", () => {
         cwd: dir,
         env: { ...env, SA_SRC: kube.saDir, KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: port },
       });
-    const r = await inPod(["deploy-plan", ...deployArgs("staging", "--image", NEW, "--namespace", ns, "--format", "json")]);
+    const r = await inPod(["deploy-plan", "--environment", "staging", "--service", "billing", "--image", NEW, "--namespace", ns, "--format", "json"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(10);
     expect(r.json.plan.actions).toHaveLength(2);
     // The namespace file names the service account's own namespace: without --namespace the plan looks there.
-    const own = await inPod(["deploy-plan", ...deployArgs("staging", "--image", NEW)]);
+    const own = await inPod(["deploy-plan", "--environment", "staging", "--service", "billing", "--image", NEW]);
     expect(own.code).toBe(3);
     expect(own.stderr).toContain(`no Deployments match app=billing in namespace ${kube.systemNamespace}, context in-cluster`);
     await expectUnchanged();
@@ -171,10 +175,13 @@ describe("deploy-plan on Kubernetes (real kube-apiserver)", () => {
   test("--show-config shows the resolved target and where each value came from; contacts nothing", async () => {
     const { dir, env, proxy } = await proxied("environments:\n  prod:\n    deploy:\n      context: elsewhere\n");
     try {
-      const r = await runBin(["deploy-plan", ...deployArgs("prod", "--image", NEW, "--namespace", ns, "--show-config", "--format", "json")], {
-        cwd: dir,
-        env: { ...env, OPSCTL_DEPLOY__LABEL_SELECTOR: "tier=web,app={service}" },
-      });
+      const r = await runBin(
+        ["deploy-plan", "--environment", "prod", "--service", "billing", "--image", NEW, "--namespace", ns, "--show-config", "--format", "json"],
+        {
+          cwd: dir,
+          env: { ...env, OPSCTL_DEPLOY__LABEL_SELECTOR: "tier=web,app={service}" },
+        },
+      );
       expect(r.code).toBe(0);
       const key = (k: string) => r.json.result.keys.find((x: { key: string }) => x.key === k);
       expect(key("deploy.context")).toMatchObject({ value: "elsewhere", source: `${join(dir, "opsctl.config.yaml")}: environments.prod.deploy.context` });
@@ -189,10 +196,10 @@ describe("deploy-plan on Kubernetes (real kube-apiserver)", () => {
 
   test("deploy --dry-run is the same read-only plan; a protected environment needs no --yes for it", async () => {
     const { dir, env } = setup();
-    const r = await runBin(["deploy", ...deployArgs("prod", "--image", NEW, "--dry-run", "--format", "json")], { cwd: dir, env });
+    const r = await runBin(["deploy", "--environment", "prod", "--service", "billing", "--image", NEW, "--dry-run", "--format", "json"], { cwd: dir, env });
     expect(r.code).toBe(10);
     expect(r.json.plan.actions).toHaveLength(2);
-    const plan = await runBin(["deploy-plan", ...deployArgs("production", "--image", NEW)], { cwd: dir, env });
+    const plan = await runBin(["deploy-plan", "--environment", "production", "--service", "billing", "--image", NEW], { cwd: dir, env });
     expect(plan.code).toBe(10);
     await expectUnchanged();
   });
@@ -201,7 +208,7 @@ describe("deploy-plan on Kubernetes (real kube-apiserver)", () => {
 describe("deploy on Kubernetes (real kube-apiserver, controller manager, kwok)", () => {
   test("patches, waits for the rollout to complete, exits 0; a second run at the same image has nothing to do", async () => {
     const { dir, env } = setup();
-    const r = await runBin(["deploy", ...deployArgs("staging", "--image", NEW, "--format", "json")], { cwd: dir, env });
+    const r = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", NEW, "--format", "json"], { cwd: dir, env });
     expect(r.code).toBe(0);
     expect(r.json.mode).toBe("apply");
     expect(r.json.result.actions.map((a: { status: string; detail: string }) => [a.status, a.detail])).toEqual([
@@ -218,7 +225,7 @@ describe("deploy on Kubernetes (real kube-apiserver, controller manager, kwok)",
     expect(await admin.writes(ns, "billing-worker")).toEqual({ generation: 2, managers: ["opsctl", "opsctl-test"] });
     expect(await admin.writes(ns, "ledger")).toEqual({ generation: 1, managers: ["opsctl-test"] });
 
-    const again = await runBin(["deploy", ...deployArgs("staging", "--image", NEW)], { cwd: dir, env });
+    const again = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", NEW], { cwd: dir, env });
     expect(again.code).toBe(0);
     expect(again.stdout).toContain("already runs registry.example/billing:1.42 (api)");
     expect((await admin.writes(ns, "billing-api")).generation).toBe(2);
@@ -228,7 +235,10 @@ describe("deploy on Kubernetes (real kube-apiserver, controller manager, kwok)",
     const undo = await admin.denyImages(ns, "-unsigned");
     try {
       const { dir, env } = setup();
-      const r = await runBin(["deploy", ...deployArgs("staging", "--image", "registry.example/billing:1.42-unsigned")], { cwd: dir, env });
+      const r = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", "registry.example/billing:1.42-unsigned"], {
+        cwd: dir,
+        env,
+      });
       expect(r.code).toBe(3);
       expect(r.stderr).toContain(
         `kubernetes PATCH dryRun=All: 422 Invalid: deployments.apps "billing-api" is forbidden: ValidatingAdmissionPolicy 'deny-${ns}' with binding 'deny-${ns}' denied request: images tagged *-unsigned are not allowed in this cluster`,
@@ -245,7 +255,10 @@ describe("deploy on Kubernetes (real kube-apiserver, controller manager, kwok)",
     await admin.seed(stallNs, undefined, { progressDeadlineSeconds: 4 });
     ns = stallNs;
     const { dir, env } = setup();
-    const r = await runBin(["deploy", ...deployArgs("staging", "--image", "registry.example/billing:1.43-unready", "--format", "json")], { cwd: dir, env });
+    const r = await runBin(
+      ["deploy", "--environment", "staging", "--service", "billing", "--image", "registry.example/billing:1.43-unready", "--format", "json"],
+      { cwd: dir, env },
+    );
     expect(r.code).toBe(4);
     const msgs = r.json.result.actions.map((a: { error: { message: string } }) => a.error.message);
     expect(msgs[0]).toMatch(
@@ -260,10 +273,13 @@ describe("deploy on Kubernetes (real kube-apiserver, controller manager, kwok)",
 
   test("a rollout still running when --wait runs out → 4; --no-wait returns once the patch is accepted", async () => {
     const { dir, env } = setup();
-    const r = await runBin(["deploy", ...deployArgs("staging", "--image", "registry.example/billing:1.44-unready", "--wait", "2s")], { cwd: dir, env });
+    const r = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", "registry.example/billing:1.44-unready", "--wait", "2s"], {
+      cwd: dir,
+      env,
+    });
     expect(r.code).toBe(4);
     expect(r.stderr).toContain(`${ns}/billing-api: patched, but the rollout not finished after 2s`);
-    const nw = await runBin(["deploy", ...deployArgs("staging", "--image", NEW, "--no-wait", "--format", "json")], { cwd: dir, env });
+    const nw = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", NEW, "--no-wait", "--format", "json"], { cwd: dir, env });
     expect(nw.code).toBe(0);
     expect(nw.json.result.actions[0].detail).toBe("patched to generation 3; rollout not awaited (--no-wait)");
     expect((await admin.images(ns))["billing-api"]?.api).toBe(NEW);
@@ -289,7 +305,10 @@ describe("deploy on Kubernetes (real kube-apiserver, controller manager, kwok)",
       return undefined;
     };
     try {
-      const r = await runBin(["deploy", ...deployArgs("staging", "--image", NEW, "--concurrency", "1", "--verbose")], { cwd: dir, env });
+      const r = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", NEW, "--concurrency", "1", "--verbose"], {
+        cwd: dir,
+        env,
+      });
       expect(r.code).toBe(0);
       expect(r.stderr).toContain(`${ns}/billing-api: resourceVersion conflict (Operation cannot be fulfilled on deployments.apps "billing-api"`);
       const patches = proxy.seen.filter((s) => s.operation.endsWith("/deployments/billing-api") && s.operation.startsWith("PATCH") && !s.dryRun);
@@ -304,7 +323,7 @@ describe("deploy on Kubernetes (real kube-apiserver, controller manager, kwok)",
 
   test("a saved plan applies with `opsctl apply`, and is refused (3) once another writer changed the image", async () => {
     const { dir, env } = setup();
-    const plan = await runBin(["deploy-plan", ...deployArgs("staging", "--image", NEW, "--out", "plan.json")], { cwd: dir, env });
+    const plan = await runBin(["deploy-plan", "--environment", "staging", "--service", "billing", "--image", NEW, "--out", "plan.json"], { cwd: dir, env });
     expect(plan.code).toBe(10);
     expect(statSync(join(dir, "plan.json")).mode & 0o777).toBe(0o600);
     const ok = await runBin(["apply", "plan.json"], { cwd: dir, env });
@@ -312,7 +331,7 @@ describe("deploy on Kubernetes (real kube-apiserver, controller manager, kwok)",
     expect((await admin.images(ns))["billing-worker"]?.worker).toBe(NEW);
 
     const next = "registry.example/billing:1.43";
-    await runBin(["deploy-plan", ...deployArgs("staging", "--image", next, "--out", "plan2.json")], { cwd: dir, env });
+    await runBin(["deploy-plan", "--environment", "staging", "--service", "billing", "--image", next, "--out", "plan2.json"], { cwd: dir, env });
     await admin.setImage(ns, "billing-worker", "worker", "registry.example/billing:1.42-hotfix");
     const stale = await runBin(["apply", "plan2.json"], { cwd: dir, env });
     expect(stale.code).toBe(3);
@@ -323,10 +342,10 @@ describe("deploy on Kubernetes (real kube-apiserver, controller manager, kwok)",
   test("a protected environment refuses to deploy without --yes (2, nothing contacted) and deploys with it", async () => {
     const { dir, env, proxy } = await proxied();
     try {
-      const r = await runBin(["deploy", ...deployArgs("prod", "--image", NEW)], { cwd: dir, env });
+      const r = await runBin(["deploy", "--environment", "prod", "--service", "billing", "--image", NEW], { cwd: dir, env });
       expect(r.code).toBe(2);
       expect(proxy.seen).toEqual([]);
-      const yes = await runBin(["deploy", ...deployArgs("prod", "--image", NEW, "--yes")], { cwd: dir, env });
+      const yes = await runBin(["deploy", "--environment", "prod", "--service", "billing", "--image", NEW, "--yes"], { cwd: dir, env });
       expect(yes.code).toBe(0);
       expect((await admin.images(ns))["billing-api"]?.api).toBe(NEW);
     } finally {
@@ -338,7 +357,7 @@ describe("deploy on Kubernetes (real kube-apiserver, controller manager, kwok)",
 describe("deploy: identities the server refuses change nothing", () => {
   test("RBAC: a service account that may get but not patch Deployments → 3 naming the missing permission", async () => {
     const { dir, env } = setup("viewer");
-    const r = await runBin(["deploy", ...deployArgs("staging", "--image", NEW)], { cwd: dir, env });
+    const r = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", NEW], { cwd: dir, env });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(
       `kubernetes PATCH dryRun=All: 403 Forbidden: deployments.apps "billing-api" is forbidden: User "system:serviceaccount:${kube.systemNamespace}:opsctl-viewer" cannot patch resource "deployments" in API group "apps" in the namespace "${ns}"`,
@@ -350,7 +369,7 @@ describe("deploy: identities the server refuses change nothing", () => {
   test("a wrong static token → 4 naming the kubeconfig, token never printed", async () => {
     const wrong = "0123456789abcdef0123456789abcdef-not-a-token";
     const { dir, env } = setup("token", "", { token: wrong });
-    const r = await runBin(["deploy", ...deployArgs("staging", "--image", NEW, "--verbose")], { cwd: dir, env });
+    const r = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", NEW, "--verbose"], { cwd: dir, env });
     expect(r.code).toBe(4);
     expect(r.stderr).toContain(`the Kubernetes API at ${kube.url} rejected the credentials of kubeconfig-token context opsctl-token (401 Unauthorized)`);
     expect(r.stdout + r.stderr).not.toContain(wrong);
@@ -360,14 +379,14 @@ describe("deploy: identities the server refuses change nothing", () => {
   test("an expired service-account token → 4, never printed; the same token unexpired is accepted", async () => {
     const expired = await admin.serviceAccountJwt("opsctl-deployer", -60);
     const { dir, env } = setup("token", "", { token: expired });
-    const r = await runBin(["deploy", ...deployArgs("staging", "--image", NEW, "--verbose")], { cwd: dir, env });
+    const r = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", NEW, "--verbose"], { cwd: dir, env });
     expect(r.code).toBe(4);
     expect(r.stderr).toContain("rejected the credentials");
     expect(r.stdout + r.stderr).not.toContain(expired.split(".")[2] as string);
     // Control: signed the same way but valid for another hour, the server takes it.
     const valid = await admin.serviceAccountJwt("opsctl-deployer", 3600);
     const good = setup("token", "", { token: valid });
-    const ok = await runBin(["deploy-plan", ...deployArgs("staging", "--image", NEW)], { cwd: good.dir, env: good.env });
+    const ok = await runBin(["deploy-plan", "--environment", "staging", "--service", "billing", "--image", NEW], { cwd: good.dir, env: good.env });
     expect(ok.stderr).toBe("");
     expect(ok.code).toBe(10);
     await expectUnchanged();
@@ -386,7 +405,7 @@ describe("deploy: identities the server refuses change nothing", () => {
     );
     expect(made.exitCode).toBe(0);
     writeFileSync(kubeconfig, readFileSync(kubeconfig, "utf8").replace(/certificate-authority: .*/, `certificate-authority: ${join(dir, "other-ca.pem")}`));
-    const r = await runBin(["deploy", ...deployArgs("staging", "--image", NEW)], { cwd: dir, env });
+    const r = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", NEW], { cwd: dir, env });
     expect(r.code).toBe(4);
     expect(r.stderr).toContain(`cannot reach the Kubernetes API at ${kube.url}`);
     await expectUnchanged();
@@ -419,7 +438,7 @@ describe("deploy: bad input and unusable targets change nothing", () => {
   for (const [name, args, extra, message, code] of cases) {
     test(`${name} → ${code}`, async () => {
       const { dir, env } = setup("mtls", extra);
-      const r = await runBin(["deploy", ...deployArgs("staging", ...args)], { cwd: dir, env });
+      const r = await runBin(["deploy", "--environment", "staging", "--service", "billing", ...args], { cwd: dir, env });
       expect(r.stderr).toContain(message);
       expect(r.code).toBe(code);
       expect(r.stdout).not.toContain("applied");
@@ -429,7 +448,7 @@ describe("deploy: bad input and unusable targets change nothing", () => {
 
   test("a kubeconfig that does not exist → 2 naming it", async () => {
     const { dir, env } = setup();
-    const r = await runBin(["deploy", ...deployArgs("staging", "--image", NEW, "--kubeconfig", "missing.yaml")], { cwd: dir, env });
+    const r = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", NEW, "--kubeconfig", "missing.yaml"], { cwd: dir, env });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("kubeconfig missing.yaml does not exist (deploy.kubeconfig)");
   });
@@ -437,7 +456,7 @@ describe("deploy: bad input and unusable targets change nothing", () => {
   test("nothing listening at the server's address → 4 naming it", async () => {
     const { dir, env, kubeconfig } = setup("mtls");
     writeFileSync(kubeconfig, readFileSync(kubeconfig, "utf8").replace(kube.url, "https://127.0.0.1:9"));
-    const r = await runBin(["deploy", ...deployArgs("staging", "--image", NEW)], { cwd: dir, env });
+    const r = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", NEW], { cwd: dir, env });
     expect(r.code).toBe(4);
     expect(r.stderr).toContain("cannot reach the Kubernetes API at https://127.0.0.1:9");
     await expectUnchanged();
@@ -473,7 +492,7 @@ describe("deploy: bad input and unusable targets change nothing", () => {
       proxy.rules = [rule];
       if (timeout) env.OPSCTL_AWS__REQUEST_TIMEOUT = timeout;
       try {
-        const r = await runBin(["deploy", ...deployArgs("staging", "--image", NEW)], { cwd: dir, env });
+        const r = await runBin(["deploy", "--environment", "staging", "--service", "billing", "--image", NEW], { cwd: dir, env });
         expect(r.stderr).toContain(message);
         expect(r.code).toBe(4);
         await proxy.drained();
@@ -497,7 +516,12 @@ describe("deploy: bad input and unusable targets change nothing", () => {
         ["deploy", "--format", "json", "--image", "bad image"],
       ]) {
         const [cmd, ...rest] = args as [string, ...string[]];
-        runs.push(await runBin([cmd, ...deployArgs("staging", "--image", `registry.example/billing:1.5${runs.length}`, ...rest)], { cwd: dir, env }));
+        runs.push(
+          await runBin([cmd, "--environment", "staging", "--service", "billing", "--image", `registry.example/billing:1.5${runs.length}`, ...rest], {
+            cwd: dir,
+            env,
+          }),
+        );
       }
       runs.push({ stdout: readFileSync(join(dir, "p.json"), "utf8"), stderr: allFiles(join(dir, "home", ".state")) });
     }

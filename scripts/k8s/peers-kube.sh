@@ -246,8 +246,9 @@ ready_kwok() {
   kube_api GET "/api/v1/nodes/$KUBE_NODE" | grep -Eq '"type": *"Ready"'
 }
 
-# kwok's own default pod stages (kustomize/stage/pod/fast in sigs.k8s.io/kwok v0.7.0),
-# with one change: pod-ready skips pods whose image tag ends in "-unready".
+# kwok's own default pod stages (kustomize/stage/pod/fast in sigs.k8s.io/kwok v0.7.0)
+# with two changes: pod-ready skips pods whose image tag ends in "-unready" (the selector
+# key is a jq expression), and pod-complete (for Jobs) is left out: no test runs Jobs.
 kube_kwok_config() {
   cat <<'EOF'
 apiVersion: config.kwok.x-k8s.io/v1alpha1

@@ -22,7 +22,7 @@
 # 25120 / DNS 25121, Pebble ACME 25130 / management 25131 (challenge ports it dials:
 # http-01 25132, tls-alpn-01 25133), Pebble in always-valid mode (for DNS providers it
 # cannot query, e.g. Route 53 in moto) 25134 / management 25135, nginx TLS 25140, etcd client 25150 / peer 25151,
-# Kubernetes: its own etcd 25160 / peer 25161, kube-apiserver HTTPS 25162.
+# Kubernetes: its own etcd 25160 / peer 25161, kube-apiserver HTTPS 25162, kwok's kubelet endpoint 25163.
 #
 # Env-file keys for the Kubernetes control plane (present while kube-apiserver is up):
 #   KUBE_API_URL            https://127.0.0.1:<port>
@@ -38,6 +38,8 @@
 #                           account opsctl-system/opsctl-deployer
 #   KUBE_SA_SIGNING_KEY     the service-account token signing key (to mint expired tokens)
 #   KUBE_SYSTEM_NAMESPACE   opsctl-system;  KUBE_NODE: the kwok node pods must name
+#   KUBE_POD_LOGS, KUBE_POD_PREVIOUS_LOGS  files every container serves as its current and
+#                           previous log (CRI format); kwok answers pods/log from them
 #   KUBE_CONTROLLERS=1, KUBE_KWOK=1  when kube-controller-manager / kwok are up
 # opsctl:deployers may get/list/watch/patch/update apps/deployments in every namespace.
 #

@@ -23,6 +23,9 @@
 KUBE_ETCD_PORT=$((25160 + OFF))
 KUBE_ETCD_PEER_PORT=$((25161 + OFF))
 KUBE_API_PORT=$((25162 + OFF))
+# kwok's kubelet endpoint (container logs): the node's InternalIP is 127.0.0.1 and its
+# kubelet port this one, so the API server proxies pods/log to kwok on loopback.
+KUBE_KWOK_PORT=$((25163 + OFF))
 KUBE_NODE=kwok-node-0
 KUBE_SYSTEM_NS=opsctl-system
 KUBE_SERVICES=(kube-etcd kube-apiserver kube-controller-manager kwok)
@@ -128,7 +131,8 @@ start_kube_apiserver() {
     --service-account-issuer=https://kubernetes.default.svc \
     --service-account-key-file="$dir/sa.pub" --service-account-signing-key-file="$dir/sa.key" \
     --authorization-mode=RBAC --service-cluster-ip-range=10.96.0.0/16 \
-    --enable-priority-and-fairness=false --feature-gates=WatchList=false --profiling=false --event-ttl=10m
+    --enable-priority-and-fairness=false --feature-gates=WatchList=false --profiling=false --event-ttl=10m \
+    --kubelet-preferred-address-types=InternalIP
   wait_for kube-apiserver ready_kube_apiserver || die "kube-apiserver did not become ready"
   kube_bootstrap
 }
@@ -237,10 +241,20 @@ ready_kube_controller_manager() {
 start_kwok() {
   local dir bin; dir="$(kube_dir)"; bin="$(kube_bin kwok)"
   svc_up kube-apiserver || die "kwok needs kube-apiserver (start: $0 start kube)"
+  check_ports_free kwok "$KUBE_KWOK_PORT"
+  # Container logs every pod serves (CRI log format); tests write what the pods "printed".
+  mkdir -p "$dir/pod-logs"
+  : >"$dir/pod-logs/current.log"
+  : >"$dir/pod-logs/previous.log"
   kube_kwok_config >"$dir/kwok.yaml"
+  kube_kwok_logs_config "$dir" >>"$dir/kwok.yaml"
+  # The node's address is loopback: the API server dials it for pods/log and kwok answers
+  # over TLS with the API server's own 127.0.0.1 certificate. Nothing dials a pod IP.
   spawn kwok "$bin" --config="$dir/kwok.yaml" --kubeconfig="$dir/admin.kubeconfig" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
-    --cidr=10.0.0.1/24 --node-ip=10.0.0.1 --node-lease-duration-seconds=40
+    --cidr=10.0.0.1/24 --node-ip=127.0.0.1 --node-port="$KUBE_KWOK_PORT" \
+    --server-address="127.0.0.1:$KUBE_KWOK_PORT" --tls-cert-file="$dir/apiserver.crt" --tls-private-key-file="$dir/apiserver.key" \
+    --node-lease-duration-seconds=40
 }
 ready_kwok() {
   kube_api GET "/api/v1/nodes/$KUBE_NODE" | grep -Eq '"type": *"Ready"'
@@ -320,6 +334,21 @@ spec:
 EOF
 }
 
+# Every container of every pod serves these files as its current and previous log.
+kube_kwok_logs_config() {
+  cat <<EOF
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata:
+  name: pod-logs
+spec:
+  logs:
+  - logsFile: $1/pod-logs/current.log
+    previousLogsFile: $1/pod-logs/previous.log
+EOF
+}
+
 # ---------------------------------------------------------------------------- env file
 
 kube_env() {
@@ -338,6 +367,8 @@ kube_env() {
   echo "KUBE_SA_SIGNING_KEY=$dir/sa.key"
   echo "KUBE_SYSTEM_NAMESPACE=$KUBE_SYSTEM_NS"
   echo "KUBE_NODE=$KUBE_NODE"
+  echo "KUBE_POD_LOGS=$dir/pod-logs/current.log"
+  echo "KUBE_POD_PREVIOUS_LOGS=$dir/pod-logs/previous.log"
   svc_up kube-controller-manager && echo "KUBE_CONTROLLERS=1"
   svc_up kwok && echo "KUBE_KWOK=1"
   true

@@ -98,7 +98,7 @@ export async function createAwsEvidence(opts: AwsClientOptions): Promise<AwsEvid
   };
 }
 
-function page<T>(items: T[], next: string | undefined, requestId: string | undefined): Page<T> {
+function page<T>(items: readonly unknown[], next: string | undefined, requestId: string | undefined): Page<T> {
   return { items: items as T[], ...(next ? { next } : {}), ...(requestId ? { requestId } : {}) };
 }
 

@@ -1,4 +1,5 @@
 import type { BundleWriter, FileRecord } from "./bundle.ts";
+import { redactObject } from "./object-redact.ts";
 import type { Pseudonymizer, RedactionCounts } from "./redact.ts";
 import { formatBytes, type Window } from "./window.ts";
 
@@ -43,6 +44,12 @@ export interface Collector {
   probe(): Promise<ProbeResult[]>;
   /** Who this collector reads as (STS caller, Kubernetes user, PostgreSQL role, OS user). */
   identity(): Promise<string | undefined>;
+  /**
+   * Secret values this collector can learn without writing them (Kubernetes Secrets the
+   * service's pods reference): every collector's output is redacted of them, so they are
+   * asked for before anything is written.
+   */
+  knownSecrets?(): Promise<string[]>;
   collect(sink: Sink): Promise<void>;
 }
 
@@ -60,6 +67,8 @@ export interface SinkWrite {
   requestIds?: string[];
   /** Set when the collector itself stopped early (paging cut by the share, a line limit). */
   truncated?: string;
+  /** Redactions already made on the structured object before it became this text. */
+  redactions?: RedactionCounts;
 }
 
 export class Sink {
@@ -94,7 +103,7 @@ export class Sink {
    */
   async text(path: string, source: string, text: string, o: SinkWrite = {}): Promise<FileRecord | undefined> {
     this.checkAborted();
-    const redactions: RedactionCounts = {};
+    const redactions: RedactionCounts = { ...(o.redactions ?? {}) };
     const clean = this.pseudo.redact(text, redactions);
     let data = new TextEncoder().encode(clean);
     let truncated = o.truncated;
@@ -120,6 +129,13 @@ export class Sink {
     this.report.bytes += rec.bytes;
     this.report.files++;
     return rec;
+  }
+
+  /** API objects as JSON Lines, redacted by structure first (env names, ConfigMap keys, embedded JSON). */
+  objects(path: string, source: string, items: unknown[], o: SinkWrite = {}): Promise<FileRecord | undefined> {
+    const redactions: RedactionCounts = {};
+    const clean = items.map((i) => redactObject(i, this.pseudo, redactions));
+    return this.jsonl(path, source, clean, { ...o, redactions });
   }
 
   /** A list as JSON Lines: a cut keeps whole records, so what is kept still parses. */

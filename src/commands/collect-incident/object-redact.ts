@@ -20,7 +20,11 @@ function walk(v: unknown, p: Pseudonymizer, counts: RedactionCounts, key: string
   const o = v as Record<string, unknown>;
   // {name, value} pairs: env vars, container args-as-list settings, HTTP headers in probes.
   if (typeof o.name === "string" && typeof o.value === "string") {
-    const rest = Object.fromEntries(Object.entries(o).filter(([k]) => k !== "value").map(([k, x]) => [k, walk(x, p, counts, k)]));
+    const rest = Object.fromEntries(
+      Object.entries(o)
+        .filter(([k]) => k !== "value")
+        .map(([k, x]) => [k, walk(x, p, counts, k)]),
+    );
     return { ...rest, value: p.redactNamed(o.name, o.value, counts) };
   }
   const out: Record<string, unknown> = {};

@@ -1,6 +1,16 @@
 import { existsSync } from "node:fs";
 import { BUNDLE_SCHEMA, type BundleResult, BundleWriter } from "./bundle.ts";
-import { type Collector, type CollectorName, type CollectorReport, finalStatus, type PlannedRead, type ProbeResult, type ReadFailure, Sink, shares } from "./collect.ts";
+import {
+  type Collector,
+  type CollectorName,
+  type CollectorReport,
+  finalStatus,
+  type PlannedRead,
+  type ProbeResult,
+  type ReadFailure,
+  Sink,
+  shares,
+} from "./collect.ts";
 import type { Pseudonymizer } from "./redact.ts";
 import type { Window } from "./window.ts";
 
@@ -59,7 +69,10 @@ export interface CollectOutcome {
 export async function collectBundle(o: CollectOptions): Promise<CollectOutcome> {
   const startedAt = o.now();
   const run = o.collectors.filter((c) => !o.plans.find((p) => p.name === c.name)?.unavailable);
-  const share = shares(o.maxBytes, run.map((c) => c.name));
+  const share = shares(
+    o.maxBytes,
+    run.map((c) => c.name),
+  );
   const collectedBy: Record<string, string> = {};
   // Secrets learnt from any collector are known before any collector writes: a Kubernetes
   // Secret's value printed in a CloudWatch log group gets the same pseudonym as in a pod log.
@@ -105,7 +118,8 @@ export async function collectBundle(o: CollectOptions): Promise<CollectOutcome> 
       window: { since: o.window.since.toISOString(), until: o.window.until.toISOString() },
       maxBytes: o.maxBytes,
       redaction: {
-        method: "HMAC-SHA256 pseudonyms [redacted:<first 12 hex>] under a key made for this bundle and never written; the same secret has the same pseudonym in every file",
+        method:
+          "HMAC-SHA256 pseudonyms [redacted:<first 12 hex>] under a key made for this bundle and never written; the same secret has the same pseudonym in every file",
         kubernetesSecrets: "Secret objects are never collected; values the service's pods reference are replaced wherever they appear",
       },
       collectors: reports,

@@ -41,7 +41,10 @@ export function createKubernetesCollector(o: KubernetesCollectorOptions): Collec
       for (const pod of pods) {
         const name = String(pod.metadata?.name ?? "");
         const spec = (pod.spec ?? {}) as PodSpec;
-        const statuses = [...(((pod.status as PodStatus)?.containerStatuses ?? []) as ContainerStatus[]), ...(((pod.status as PodStatus)?.initContainerStatuses ?? []) as ContainerStatus[])];
+        const statuses = [
+          ...(((pod.status as PodStatus)?.containerStatuses ?? []) as ContainerStatus[]),
+          ...(((pod.status as PodStatus)?.initContainerStatuses ?? []) as ContainerStatus[]),
+        ];
         for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
           containers.push({ pod: name, container: c.name, previous: false });
           const st = statuses.find((s) => s.name === c.name);
@@ -83,7 +86,12 @@ export function createKubernetesCollector(o: KubernetesCollectorOptions): Collec
         read("events", `list v1 events of those objects, ${win}`, "window", 500 * 20),
         ...d.configMaps.map((c) => read(`configmap:${c}`, `get v1 configmap ${c} (referenced by the pods; values redacted by key)`, "snapshot", OBJECT_BYTES)),
         ...d.containers.map((c) =>
-          read(`log:${c.pod}/${c.container}${c.previous ? ":previous" : ""}`, `get pods/log ${c.pod} container=${c.container}${c.previous ? " previous=true" : ""} sinceTime=${o.window.since.toISOString()} (lines after ${o.window.until.toISOString()} dropped)`, "window", 0),
+          read(
+            `log:${c.pod}/${c.container}${c.previous ? ":previous" : ""}`,
+            `get pods/log ${c.pod} container=${c.container}${c.previous ? " previous=true" : ""} sinceTime=${o.window.since.toISOString()} (lines after ${o.window.until.toISOString()} dropped)`,
+            "window",
+            0,
+          ),
         ),
       ];
     },
@@ -101,7 +109,12 @@ export function createKubernetesCollector(o: KubernetesCollectorOptions): Collec
       for (const q of asks) {
         const r = await o.port.can(q);
         const what = `${q.verb} ${q.group ? `${q.group}/` : ""}${q.resource}${q.subresource ? `/${q.subresource}` : ""} in ${ns}`;
-        out.push({ collector: "kubernetes", name: `SelfSubjectAccessReview ${what}`, status: r.allowed ? "passed" : "failed", detail: r.allowed ? "allowed" : `denied${r.reason ? `: ${r.reason}` : ""}` });
+        out.push({
+          collector: "kubernetes",
+          name: `SelfSubjectAccessReview ${what}`,
+          status: r.allowed ? "passed" : "failed",
+          detail: r.allowed ? "allowed" : `denied${r.reason ? `: ${r.reason}` : ""}`,
+        });
       }
       return out;
     },
@@ -140,7 +153,9 @@ export function createKubernetesCollector(o: KubernetesCollectorOptions): Collec
       }
       const names = new Set([...deployments, ...replicaSets, ...(d?.pods ?? [])].map((x) => String(x.metadata?.name ?? "")));
       try {
-        const events = (await o.port.list(apiPath.events(ns))).filter((e) => names.has(String((e.involvedObject as { name?: string })?.name ?? "")) && inWindow(sink.window, eventTime(e)));
+        const events = (await o.port.list(apiPath.events(ns))).filter(
+          (e) => names.has(String((e.involvedObject as { name?: string })?.name ?? "")) && inWindow(sink.window, eventTime(e)),
+        );
         events.sort((a, b) => (eventTime(a) ?? 0) - (eventTime(b) ?? 0));
         await sink.objects("kubernetes/events.jsonl", `list v1 events in ${ns}, involving the service's objects, ${win}`, events);
       } catch (e) {
@@ -182,9 +197,14 @@ async function containerLog(sink: Sink, o: KubernetesCollectorOptions, c: { pod:
       const t = Date.parse(l.slice(0, l.indexOf(" ")));
       return Number.isNaN(t) || t <= sink.window.until.getTime();
     });
-    await sink.text(`kubernetes/logs/${c.pod}/${c.container}${c.previous ? ".previous" : ""}.log`, `${what} sinceTime=${sink.window.since.toISOString()} limitBytes=${limit}`, kept.length ? `${kept.join("\n")}\n` : "", {
-      ...(cut ? { truncated: `${sink.shareText()}: this container's part (${limit} bytes) reached; later lines not read` } : {}),
-    });
+    await sink.text(
+      `kubernetes/logs/${c.pod}/${c.container}${c.previous ? ".previous" : ""}.log`,
+      `${what} sinceTime=${sink.window.since.toISOString()} limitBytes=${limit}`,
+      kept.length ? `${kept.join("\n")}\n` : "",
+      {
+        ...(cut ? { truncated: `${sink.shareText()}: this container's part (${limit} bytes) reached; later lines not read` } : {}),
+      },
+    );
   } catch (e) {
     sink.fail(what, e, classifyKube);
   }
@@ -192,7 +212,13 @@ async function containerLog(sink: Sink, o: KubernetesCollectorOptions, c: { pod:
 
 /** When an event happened: the newest of its times (a repeated event keeps its first time too). */
 export function eventTime(e: KubeObject): number | undefined {
-  const times = [e.eventTime, (e.series as { lastObservedTime?: string })?.lastObservedTime, e.lastTimestamp, e.firstTimestamp, (e.metadata as { creationTimestamp?: string })?.creationTimestamp]
+  const times = [
+    e.eventTime,
+    (e.series as { lastObservedTime?: string })?.lastObservedTime,
+    e.lastTimestamp,
+    e.firstTimestamp,
+    (e.metadata as { creationTimestamp?: string })?.creationTimestamp,
+  ]
     .filter((t): t is string => typeof t === "string" && t.length > 0)
     .map((t) => Date.parse(t))
     .filter((t) => !Number.isNaN(t));

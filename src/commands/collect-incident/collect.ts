@@ -79,7 +79,7 @@ export class Sink {
     private readonly writer: BundleWriter,
     private readonly pseudo: Pseudonymizer,
     readonly window: Window,
-    private readonly signal: AbortSignal,
+    readonly signal: AbortSignal,
   ) {
     this.report = { name, status: "ok", shareBytes, bytes: 0, files: 0, truncated: [], failures: [] };
   }

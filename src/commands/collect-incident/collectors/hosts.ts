@@ -104,7 +104,7 @@ export function createHostsCollector(o: HostsCollectorOptions): Collector {
       for (const c of o.commands) {
         sink.checkAborted();
         try {
-          const r = await run(c, Math.max(1, sink.remaining));
+          const r = await run(c, Math.max(1, sink.remaining), sink.signal);
           await sink.text(
             `hosts/commands/${c.name}.txt`,
             `command ${c.argv.join(" ")} (exit ${r.code})`,
@@ -177,15 +177,20 @@ async function readLines(f: HostFile, w: Window, limit: number): Promise<{ text:
   return { text: kept.length ? `${kept.join("\n")}\n` : "", cut, skipped };
 }
 
-function run(c: HostCommand, maxBytes: number): Promise<{ code: number; output: string; cut: boolean }> {
+function run(c: HostCommand, maxBytes: number, signal: AbortSignal): Promise<{ code: number; output: string; cut: boolean }> {
   return new Promise((resolve, reject) => {
-    execFile(c.argv[0] as string, c.argv.slice(1), { timeout: c.timeoutMs, maxBuffer: maxBytes, encoding: "utf8", shell: false }, (err, stdout, stderr) => {
-      const e = err as (NodeJS.ErrnoException & { code?: string | number; killed?: boolean }) | null;
-      const output = `${stdout}${stderr ? `${stdout && !stdout.endsWith("\n") ? "\n" : ""}[stderr]\n${stderr}` : ""}`;
-      if (e && e.code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER") return resolve({ code: -1, output, cut: true });
-      if (e && (typeof e.code === "string" || e.killed)) return reject(e);
-      resolve({ code: e ? Number(e.code ?? 1) : 0, output, cut: false });
-    });
+    execFile(
+      c.argv[0] as string,
+      c.argv.slice(1),
+      { timeout: c.timeoutMs, maxBuffer: maxBytes, encoding: "utf8", shell: false, signal },
+      (err, stdout, stderr) => {
+        const e = err as (NodeJS.ErrnoException & { code?: string | number; killed?: boolean }) | null;
+        const output = `${stdout}${stderr ? `${stdout && !stdout.endsWith("\n") ? "\n" : ""}[stderr]\n${stderr}` : ""}`;
+        if (e && e.code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER") return resolve({ code: -1, output, cut: true });
+        if (e && (typeof e.code === "string" || e.killed)) return reject(e);
+        resolve({ code: e ? Number(e.code ?? 1) : 0, output, cut: false });
+      },
+    );
   });
 }
 

@@ -97,6 +97,12 @@ export interface PlannableCommand<S = any> {
   apply: Record<string, ApplyHandler<S>>;
   /** A read-only twin (e.g. deploy-plan): the pipeline runs it as if --dry-run were given. */
   dryRunOnly?: boolean;
+  /**
+   * The command only reads, also when it runs its plan (evidence collection, reports):
+   * its clients keep refusing mutations while the actions execute (phase "read"), and
+   * the run takes no scope lock and needs no confirmation for a protected environment.
+   */
+  readOnly?: boolean;
   /** Whether this run needs a cloud region in its scope (default: yes); e.g. Kubernetes-only targets do not. */
   needsRegion?(section: S, config: Config): boolean;
 }

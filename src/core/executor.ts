@@ -14,7 +14,7 @@ import type { ActionResult, ErrorClass, ExecutionResult } from "./report.ts";
  * check, and ends with one recorded status. After an interrupt nothing new starts.
  */
 export async function execute(plan: Plan, cmd: PlannableCommand, ctx: RunContext): Promise<ExecutionResult> {
-  enterPhase(ctx, "apply");
+  enterPhase(ctx, cmd.readOnly ? "read" : "apply");
   const startedAt = ctx.deps.now().toISOString();
   const results = new Map<string, ActionResult>();
   const queue = [...plan.actions];

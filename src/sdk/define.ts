@@ -43,6 +43,12 @@ export interface CommandDefinition<S extends SectionSchema, D extends DeepPartia
   apply: Record<string, ApplyHandler<SectionOf<S, D>>>;
   /** Never applies (like deploy-plan): the pipeline always stops after validation. */
   planOnly?: boolean;
+  /**
+   * Only reads, also when it runs its plan (evidence collection): clients keep refusing
+   * mutations while actions execute, and no scope lock or protected-environment
+   * confirmation is needed.
+   */
+  readOnly?: boolean;
 }
 
 // Filled in by scripts/build.ts: command folder → sha256 of its source files.
@@ -84,6 +90,7 @@ export function defineCommand<S extends SectionSchema, D extends DeepPartial<v.I
     live: def.live,
     apply: def.apply,
     ...(def.planOnly ? { dryRunOnly: true } : {}),
+    ...(def.readOnly ? { readOnly: true } : {}),
     ...(region === undefined ? {} : { needsRegion: typeof region === "function" ? region : () => region }),
   };
 }

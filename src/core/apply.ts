@@ -87,6 +87,10 @@ export async function applyPlan(
     if (failed.length) throw validationError(failed, "Nothing was changed.");
   }
   const result = await execute(plan, cmd, ctx);
+  if (cmd.finish) {
+    const finished = await cmd.finish(plan, ctx, result);
+    if (finished.outputs) result.outputs = finished.outputs;
+  }
   const exit = exitForResult(result);
   await appendAudit(ctx, locks, { plan, result, exit });
   return { result, exit };

@@ -1,10 +1,11 @@
 import type * as v from "valibot";
 import { type FlagSpec, MUTATING_FLAGS, OUTPUT_FLAGS } from "../cli/flags.ts";
 import type { Config, DeepPartial, WithDefaults } from "../config/schema.ts";
-import type { ApplyHandler, Draft, PlannableCommand, RunContext, Validation } from "../core/command.ts";
+import type { ApplyHandler, Draft, FinishOutcome, PlannableCommand, RunContext, Validation } from "../core/command.ts";
 import type { Action, Plan } from "../core/plan.ts";
 import type { LiveState } from "../core/preconditions.ts";
 import type { ProviderDefinition, ProviderTypes } from "../core/providers.ts";
+import type { ExecutionResult } from "../core/report.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: any strict object schema
 type SectionSchema = v.StrictObjectSchema<any, any>;
@@ -37,6 +38,8 @@ export interface CommandDefinition<S extends SectionSchema, D extends DeepPartia
   validate?(plan: Plan, ctx: RunContext<SectionOf<S, D>>): Promise<Validation>;
   /** Apply only: work outside the targets that must precede them (e.g. ordering a certificate); failed checks → exit 3, nothing changed. */
   prepare?(plan: Plan, ctx: RunContext<SectionOf<S, D>>): Promise<Validation>;
+  /** Apply only, after every action ended (also on interrupt): work spanning the actions, e.g. sealing an artifact; its outputs join the result. */
+  finish?(plan: Plan, ctx: RunContext<SectionOf<S, D>>, result: ExecutionResult): Promise<FinishOutcome>;
   /** Re-reads what an action's preconditions name, just before it is applied; undefined if gone. */
   live(action: Action, ctx: RunContext<SectionOf<S, D>>): Promise<LiveState | undefined>;
   /** One handler per operation the plans contain. */
@@ -87,6 +90,7 @@ export function defineCommand<S extends SectionSchema, D extends DeepPartial<v.I
     plan: def.plan,
     ...(def.validate ? { validate: def.validate } : {}),
     ...(def.prepare ? { prepare: def.prepare } : {}),
+    ...(def.finish ? { finish: def.finish } : {}),
     live: def.live,
     apply: def.apply,
     ...(def.planOnly ? { dryRunOnly: true } : {}),

@@ -1,5 +1,5 @@
 import { activateConfigFor } from "../config/model.ts";
-import type { Flags, GroupCommand, OpsCommand } from "../core/command.ts";
+import type { CommandMode, Flags, GroupCommand, OpsCommand, PlannableCommand } from "../core/command.ts";
 import type { Deps } from "../core/deps.ts";
 import { isOpsError, usageError } from "../core/errors.ts";
 import { exitCode } from "../core/exit-codes.ts";
@@ -9,6 +9,7 @@ import { toEnvelope } from "../views/envelope.ts";
 import { createStyle } from "../views/style.ts";
 import { renderErrors, renderText } from "../views/text/index.ts";
 import { parseArgv, printable, wantsJson } from "./argv.ts";
+import { OUTPUT_FLAGS } from "./flags.ts";
 import { helpText } from "./help.ts";
 
 const BUG_HINT = "This is a bug in opsctl. Please report it with the command you ran and the output of 'opsctl version --format json'.";
@@ -44,13 +45,20 @@ export async function runCli(argv: string[], root: GroupCommand, rawDeps: Deps):
       deps.stdout.write(`${await helpText(cmd, path ? `${program} ${path}` : program, outColor)}\n`);
       return 0;
     }
-    const parsed = parseArgv(rest, cmd.flags, cmd.kind === "info" ? (cmd.positionals ?? []) : [], path, program);
-    const flags: Flags = cmd.kind === "plannable" && cmd.dryRunOnly ? { ...parsed.flags, "dry-run": true } : parsed.flags;
-    if (cmd.kind === "plannable") {
-      const { runPlannable } = await import("../core/pipeline.ts");
-      report = await runPlannable(cmd, { deps, flags, path });
+    const mode = cmd.kind === "plannable" ? modeOf(cmd, beforeDashDash) : undefined;
+    if (mode) {
+      // A mode replaces the pipeline: only its flag and the output flags apply.
+      const parsed = parseArgv(rest, [mode.flag, ...OUTPUT_FLAGS], [], path, program);
+      report = await mode.run({ deps, flags: parsed.flags, positionals: [], path, root });
     } else {
-      report = await cmd.run({ deps, flags, positionals: parsed.positionals, path, root });
+      const parsed = parseArgv(rest, cmd.flags, cmd.kind === "info" ? (cmd.positionals ?? []) : [], path, program);
+      const flags: Flags = cmd.kind === "plannable" && cmd.dryRunOnly ? { ...parsed.flags, "dry-run": true } : parsed.flags;
+      if (cmd.kind === "plannable") {
+        const { runPlannable } = await import("../core/pipeline.ts");
+        report = await runPlannable(cmd, { deps, flags, path });
+      } else {
+        report = await cmd.run({ deps, flags, positionals: parsed.positionals, path, root });
+      }
     }
   } catch (e) {
     const command = commandPath || program;
@@ -73,6 +81,11 @@ export async function runCli(argv: string[], root: GroupCommand, rawDeps: Deps):
     if (errs) deps.stderr.write(`${terminalSafe(errs, errColor)}\n`);
   }
   return exitCode(report.exit);
+}
+
+/** The mode whose flag is given (`--verify FILE`, `--verify=FILE`), if any. */
+function modeOf(cmd: PlannableCommand, args: string[]): CommandMode | undefined {
+  return cmd.modes?.find((m) => args.some((a) => a === `--${m.flag.name}` || a.startsWith(`--${m.flag.name}=`)));
 }
 
 /** Walks command words (the leading non-flag tokens) down the registry tree. */

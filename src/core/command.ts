@@ -115,8 +115,19 @@ export interface PlannableCommand<S = any> {
    * the run takes no scope lock and needs no confirmation for a protected environment.
    */
   readOnly?: boolean;
+  /**
+   * Other things the command does besides planning, each chosen by one flag that then
+   * replaces the pipeline (e.g. `collect-incident --verify FILE`): the scope flags are
+   * not needed, only the mode's flag and the output flags are accepted.
+   */
+  modes?: CommandMode[];
   /** Whether this run needs a cloud region in its scope (default: yes); e.g. Kubernetes-only targets do not. */
   needsRegion?(section: S, config: Config): boolean;
+}
+
+export interface CommandMode {
+  flag: FlagSpec;
+  run(inv: InfoInvocation): Promise<Report>;
 }
 
 export interface InfoInvocation {

@@ -1,7 +1,7 @@
 import type * as v from "valibot";
 import { type FlagSpec, MUTATING_FLAGS, OUTPUT_FLAGS } from "../cli/flags.ts";
 import type { Config, DeepPartial, WithDefaults } from "../config/schema.ts";
-import type { ApplyHandler, Draft, FinishOutcome, PlannableCommand, RunContext, Validation } from "../core/command.ts";
+import type { ApplyHandler, CommandMode, Draft, FinishOutcome, PlannableCommand, RunContext, Validation } from "../core/command.ts";
 import type { Action, Plan } from "../core/plan.ts";
 import type { LiveState } from "../core/preconditions.ts";
 import type { ProviderDefinition, ProviderTypes } from "../core/providers.ts";
@@ -52,6 +52,8 @@ export interface CommandDefinition<S extends SectionSchema, D extends DeepPartia
    * confirmation is needed.
    */
   readOnly?: boolean;
+  /** Other things the command does, each chosen by one flag that replaces the pipeline (e.g. --verify FILE). */
+  modes?: CommandMode[];
 }
 
 // Filled in by scripts/build.ts: command folder → sha256 of its source files.
@@ -82,7 +84,8 @@ export function defineCommand<S extends SectionSchema, D extends DeepPartial<v.I
     version: def.version,
     sourceDigest: () => DIGESTS[def.name] ?? "source",
     // Required command flags first, then the shared scope/safety flags, then the command's options.
-    flags: [...own.filter((f) => f.required), ...MUTATING_FLAGS, ...own.filter((f) => !f.required), ...OUTPUT_FLAGS],
+    // A mode's flag is listed too, so --help shows it; given, it replaces the pipeline (cli/app.ts).
+    flags: [...own.filter((f) => f.required), ...MUTATING_FLAGS, ...own.filter((f) => !f.required), ...(def.modes ?? []).map((m) => m.flag), ...OUTPUT_FLAGS],
     ...(def.config ? { config: def.config } : {}),
     providers: def.providers as (string | ProviderDefinition)[],
     permissions: def.permissions,
@@ -95,6 +98,7 @@ export function defineCommand<S extends SectionSchema, D extends DeepPartial<v.I
     apply: def.apply,
     ...(def.planOnly ? { dryRunOnly: true } : {}),
     ...(def.readOnly ? { readOnly: true } : {}),
+    ...(def.modes ? { modes: def.modes } : {}),
     ...(region === undefined ? {} : { needsRegion: typeof region === "function" ? region : () => region }),
   };
 }

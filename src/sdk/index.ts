@@ -3,7 +3,17 @@
 
 export type { FlagKind, FlagSpec } from "../cli/flags.ts";
 export { duration, positiveInt, secret, tagSelector } from "../config/schema.ts";
-export type { ApplyHandler, ApplyOutcome, Draft, FinishOutcome, PlannableCommand, RunContext, Validation } from "../core/command.ts";
+export type {
+  ApplyHandler,
+  ApplyOutcome,
+  CommandMode,
+  Draft,
+  FinishOutcome,
+  InfoInvocation,
+  PlannableCommand,
+  RunContext,
+  Validation,
+} from "../core/command.ts";
 export { mapLimit } from "../core/concurrency.ts";
 export { formatDuration, parseDuration } from "../core/duration.ts";
 export { OpsError, type Problem, remoteError, usageError, validationError } from "../core/errors.ts";

@@ -2,6 +2,7 @@ import type { OpsCommand } from "../core/command.ts";
 import { createRegistry } from "../sdk/registry.ts";
 import { apply } from "./apply/index.ts";
 import { cleanupVolumes } from "./cleanup-volumes/index.ts";
+import { collectIncident } from "./collect-incident/index.ts";
 import { configShow } from "./config/show.ts";
 import { deploy } from "./deploy/index.ts";
 import { deployPlan } from "./deploy-plan/index.ts";
@@ -16,6 +17,7 @@ import { version } from "./version/index.ts";
 export const builtinCommands: Record<string, OpsCommand> = {
   apply,
   "cleanup-volumes": cleanupVolumes,
+  "collect-incident": collectIncident,
   deploy,
   "deploy-plan": deployPlan,
   config: { kind: "group", name: "config", description: "Inspect the layered configuration", subCommands: { show: configShow } },

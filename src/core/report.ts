@@ -55,6 +55,8 @@ export interface Report {
   errors: ErrorEntry[];
   /** Which text view renders it. */
   view: string;
+  /** With view "text": the command's own text for people (its JSON stays `result`). */
+  text?: string;
   hint?: string;
 }
 

@@ -4,12 +4,15 @@ import type { AcmeOptions, AcmePort } from "./acme/client.ts";
 import type { AcmPort } from "./aws/acm.ts";
 import type { Ec2Port } from "./aws/ec2.ts";
 import type { EcsPort } from "./aws/ecs.ts";
+import type { AwsEvidencePort } from "./aws/evidence.ts";
 import type { AwsClientOptions } from "./aws/options.ts";
 import type { StsPort } from "./aws/sts.ts";
 import type { DnsOptions, DnsPort } from "./dns/powerdns.ts";
 import type { Route53Options } from "./dns/route53.ts";
 import type { AppsPort } from "./kubernetes/apps.ts";
+import type { KubeReadPort } from "./kubernetes/core.ts";
 import type { KubeTarget } from "./kubernetes/kubeconfig.ts";
+import type { PgEvidencePort } from "./postgres/evidence.ts";
 
 /**
  * The provider registry: one line per provider, each imported only when a command first
@@ -26,6 +29,11 @@ export const builtinProviders = {
   acme: async (opts: AcmeOptions): Promise<AcmePort> => (await import("./acme/client.ts")).createAcme(opts),
   powerdns: async (opts: DnsOptions): Promise<DnsPort> => (await import("./dns/powerdns.ts")).createPowerDns(opts),
   route53: async (opts: Route53Options): Promise<DnsPort> => (await import("./dns/route53.ts")).createRoute53(opts),
+  awsEvidence: async (opts: AwsClientOptions): Promise<AwsEvidencePort> => (await import("./aws/evidence.ts")).createAwsEvidence(opts),
+  kubeReader: async (target: KubeTarget, o: { timeoutMs: number; signal?: AbortSignal; phase?: () => Phase }): Promise<KubeReadPort> =>
+    (await import("./kubernetes/core.ts")).createKubeReader(target, o),
+  pgEvidence: async (dsn: string, o: { connectTimeoutSeconds: number; statementTimeoutMs: number }): Promise<PgEvidencePort> =>
+    (await import("./postgres/evidence.ts")).createPgEvidence(dsn, o),
   postgresLocks: async (dsn: string): Promise<LockBackend> => (await import("./postgres/locks.ts")).createPostgresLocks(dsn, 5),
   s3Locks: async (opts: AwsClientOptions, o: { bucket: string; prefix: string; leaseMs: number; now: () => Date }): Promise<LockBackend> =>
     (await import("./aws/s3-locks.ts")).createS3Locks(opts, o.bucket, o.prefix, o.leaseMs, o.now),

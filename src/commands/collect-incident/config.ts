@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { DURATION_FORM, parseDuration } from "../../core/duration.ts";
+import { duration, secret } from "../../sdk/index.ts";
 import { COLLECTOR_NAMES } from "./collect.ts";
 import { parseSize, SIZE_FORM } from "./window.ts";
 
@@ -7,14 +7,6 @@ import { parseSize, SIZE_FORM } from "./window.ts";
 // `{service}` in any string is replaced by --service.
 
 const text = (d: string) => v.pipe(v.string(), v.minLength(1, "must not be empty"), v.description(d));
-const duration = (d: string) =>
-  v.pipe(
-    v.string(),
-    v.check((s) => parseDuration(s) !== undefined, `must be a duration: ${DURATION_FORM}`),
-    v.description(d),
-  );
-/** A secret (literal or env:/file: reference) — same marker as the core schema's. */
-const secret = (d: string) => v.pipe(v.string(), v.minLength(1, "must not be empty"), v.metadata({ secret: true }), v.description(d));
 
 export const IncidentSection = v.strictObject({
   include: v.optional(

@@ -1,3 +1,4 @@
+import type { Phase } from "../../core/providers.ts";
 import { KubeError } from "./apps.ts";
 import type { KubeTarget } from "./kubeconfig.ts";
 import { createTransport, type KubeFetch } from "./transport.ts";
@@ -45,8 +46,9 @@ export const apiPath = {
   secret: (ns: string, name: string) => `/api/v1/namespaces/${enc(ns)}/secrets/${enc(name)}`,
 };
 
-export function createKubeReader(target: KubeTarget, o: { timeoutMs: number; signal?: AbortSignal }): KubeReadPort {
-  const send = createTransport(target, o.timeoutMs);
+export function createKubeReader(target: KubeTarget, o: { timeoutMs: number; signal?: AbortSignal; phase?: () => Phase }): KubeReadPort {
+  // The SDK's guard: whatever this module sends, the transport refuses a write outside apply.
+  const send = createTransport(target, o.timeoutMs, o.phase);
   const json = async (method: string, path: string, body?: unknown) => {
     const text = await request(send, method, path, body === undefined ? undefined : JSON.stringify(body), o.signal);
     try {

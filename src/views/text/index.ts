@@ -24,6 +24,8 @@ export function renderText(report: Report, s: Style): string {
       return `Released lock ${(report.result as { released: string }).released}.`;
     case "history":
       return renderHistory(report, s);
+    case "text":
+      return report.text ?? "";
     case "raw-json":
       return JSON.stringify(report.result, null, 2);
     default:

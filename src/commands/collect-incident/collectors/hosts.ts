@@ -87,7 +87,7 @@ export function createHostsCollector(o: HostsCollectorOptions): Collector {
       return out;
     },
     async identity() {
-      return `${userInfo().username}@${hostname()}`;
+      return `${osUser(o.env)}@${hostname()}`;
     },
     async collect(sink) {
       for (const f of o.files) {
@@ -209,6 +209,17 @@ function which(cmd: string, env: Record<string, string | undefined>): string | u
     } catch {}
   }
   return undefined;
+}
+
+/** The OS user: env first (Bun answers "unknown" where it cannot look the user up), then the uid. */
+function osUser(env: Record<string, string | undefined>): string {
+  const fromEnv = env.USER || env.LOGNAME || env.USERNAME;
+  if (fromEnv) return fromEnv;
+  try {
+    const name = userInfo().username;
+    if (name && name !== "unknown") return name;
+  } catch {}
+  return `uid ${process.getuid?.() ?? "?"}`;
 }
 
 function sizeOf(path: string): number {

@@ -23,6 +23,7 @@ const CANARY = {
   sessionEnvRef: "CANARY-session-envref-41d2",
   dsnUserLiteral: "CANARY-dsn-user-c58e",
   dsnEnvRef: "CANARY-dsn-envref-7a90",
+  incidentDsnEnvRef: "CANARY-incident-dsn-2e4b",
 };
 const INPUTS = new Set(["opsctl.config.yaml", "config.yaml", "akid.txt", "bad-user.yaml"]);
 const moto = new Moto();
@@ -32,9 +33,13 @@ const rows: { command: string; runs: number; codes: string; leaks: number }[] = 
 let filesScanned = 0;
 
 function setup() {
-  const ws = workspace(moto.url, `  secretAccessKey: ${CANARY.secretRepoLiteral}\n  sessionToken: env:SESSION_CANARY\nguardrails:\n  maxDeletions: 1000\n`, {
-    "akid.txt": `${CANARY.akidFileRef}\n`,
-  });
+  const ws = workspace(
+    moto.url,
+    `  secretAccessKey: ${CANARY.secretRepoLiteral}\n  sessionToken: env:SESSION_CANARY\nguardrails:\n  maxDeletions: 1000\ncollectIncident:\n  include: [aws, postgres]\n  postgres:\n    dsn: env:INCIDENT_DSN_CANARY\n`,
+    {
+      "akid.txt": `${CANARY.akidFileRef}\n`,
+    },
+  );
   mkdirSync(join(ws.dir, "home", ".config", "opsctl"), { recursive: true });
   writeFileSync(
     join(ws.dir, "home", ".config", "opsctl", "config.yaml"),
@@ -46,6 +51,8 @@ function setup() {
     OPSCTL_LOCK__POSTGRES__DSN: "env:PG_DSN_CANARY",
     PG_DSN_CANARY: `postgres://opsctl:${CANARY.dsnEnvRef}@127.0.0.1:9/opsctl`,
     SESSION_CANARY: CANARY.sessionEnvRef,
+    // collect-incident's DSN: a server that is not there, so every path reports the failure.
+    INCIDENT_DSN_CANARY: `postgres://opsctl:${CANARY.incidentDsnEnvRef}@127.0.0.1:9/opsctl`,
   };
   return ws;
 }
@@ -113,14 +120,14 @@ describe("secrets never appear", () => {
         ["--show-config"],
         ["--show-config", "--format", "json"],
       ]) {
-        const r = await runBin([...baseArgv(leaf, { environment: "staging" }, POSITIONALS), ...args], { cwd: ws.dir, env: ws.env, bin: leaf.bin });
+        const r = await runBin([...baseArgv(leaf, { environment: "staging", since: "1h" }, POSITIONALS), ...args], { cwd: ws.dir, env: ws.env, bin: leaf.bin });
         for (const k of leaks(r.stdout + r.stderr)) found.push(`${leaf.words.join(" ")} ${args.join(" ")}: ${k}`);
         expect(r.code).not.toBe(1);
       }
     }
     for (const leaf of allLeaves()) {
       const path = leaf.words.join(" ");
-      const base = [...baseArgv(leaf, { environment: "staging" }, POSITIONALS), ...(EXTRA[path] ?? [])];
+      const base = [...baseArgv(leaf, { environment: "staging", since: "1h" }, POSITIONALS), ...(EXTRA[path] ?? [])];
       const codes: number[] = [];
       let leaked = 0;
       const runs = variants.flatMap(([name, extra, env]) => [false, true].map((json) => ({ name, extra, env, json })));

@@ -99,7 +99,7 @@ describe("collect-incident (compiled binary)", () => {
     expect(checks.every((c: { status: string }) => c.status === "passed")).toBe(true);
     expect(bundles(dir)).toEqual([]);
     for (const out of [r.stdout, r.stderr, readFileSync(join(dir, "plan.json"), "utf8")]) expect(out).not.toContain(PG_PASSWORD);
-    const text = await runBin([...COLLECT, "--dry-run"], { cwd: dir, env });
+    const text = await runBin(["collect-incident", "--environment", "staging", "--service", "checkout", "--since", "1h", "--dry-run"], { cwd: dir, env });
     expect(text.code).toBe(10);
     expect(text.stdout).toContain("collect-incident — dry run — environment=staging region=us-east-1");
     expect(text.stdout).toMatch(/collect\s+postgres\s+127\.0\.0\.1:\d+\/opsctl/);

@@ -4,11 +4,10 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
-import postgres from "postgres";
 import { runBin } from "../support/bin.ts";
 import { workspace } from "../support/e2e-env.ts";
 import { type AwsSeed, seedIncidentAws } from "../support/incident-aws.ts";
-import { blockingChain } from "../support/incident-pg.ts";
+import { blockingChain, deniedDatabase } from "../support/incident-pg.ts";
 import { Moto } from "../support/moto.ts";
 import { peers } from "../support/peers.ts";
 
@@ -195,15 +194,12 @@ describe("collect-incident (compiled binary)", () => {
   });
 
   test("a collector denied at read time: the others are still collected, the failure recorded, exit 5", async () => {
-    const admin = postgres(peers().PG_ADMIN_URL as string, { max: 1, onnotice: () => {} });
-    await admin.unsafe("drop database if exists incident_e2e_denied");
-    await admin.unsafe("create database incident_e2e_denied");
-    await admin.end();
-    const db = postgres((peers().PG_ADMIN_URL as string).replace(/\/postgres$/, "/incident_e2e_denied"), { max: 1, onnotice: () => {} });
-    await db.unsafe(
-      "revoke select on pg_catalog.pg_stat_activity, pg_catalog.pg_locks, pg_catalog.pg_stat_replication, pg_catalog.pg_replication_slots from public",
-    );
-    await db.end();
+    await deniedDatabase(peers().PG_ADMIN_URL as string, "incident_e2e_denied", [
+      "pg_stat_activity",
+      "pg_locks",
+      "pg_stat_replication",
+      "pg_replication_slots",
+    ]);
     const { dir, env } = setup({ dsn: PG.replace(/\/opsctl$/, "/incident_e2e_denied") });
     const r = await runBin([...COLLECT, "--bundle", "denied.tar.gz", "--format", "json"], { cwd: dir, env });
     expect(r.code).toBe(5);

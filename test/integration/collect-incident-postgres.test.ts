@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { blockingChains, createPostgresCollector } from "../../src/commands/collect-incident/collectors/postgres.ts";
 import { createPgEvidence } from "../../src/providers/postgres/evidence.ts";
 import { runCollector } from "../support/incident-harness.ts";
-import { blockingChain } from "../support/incident-pg.ts";
+import { blockingChain, deniedDatabase } from "../support/incident-pg.ts";
 import { peers } from "../support/peers.ts";
 
 // The PostgreSQL collector against the real server, with a blocking chain set up.
@@ -65,13 +65,7 @@ describe("collect-incident PostgreSQL collector", () => {
   });
 
   test("a view the role may not read fails that read only; the others are still collected", async () => {
-    const admin = (await import("postgres")).default(peers().PG_ADMIN_URL as string, { max: 1, onnotice: () => {} });
-    await admin.unsafe("drop database if exists incident_denied").catch(() => {});
-    await admin.unsafe("create database incident_denied");
-    const db = (await import("postgres")).default((peers().PG_ADMIN_URL as string).replace(/\/postgres$/, "/incident_denied"), { max: 1, onnotice: () => {} });
-    await db.unsafe("revoke select on pg_catalog.pg_locks from public");
-    await db.end();
-    await admin.end();
+    await deniedDatabase(peers().PG_ADMIN_URL as string, "incident_denied", ["pg_locks"]);
     const c = collector(url.replace(/\/opsctl$/, "/incident_denied"));
     expect((await c.probe())[0]?.status).toBe("passed");
     const { files, report } = await runCollector(c, { window });

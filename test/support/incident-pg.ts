@@ -52,3 +52,24 @@ async function waitFor(f: () => Promise<boolean>, ms = 10_000): Promise<void> {
   }
   throw new Error("timed out waiting for the blocking chain");
 }
+
+/**
+ * A database where the role can connect but not read the activity, lock and replication
+ * views (revoked from PUBLIC in that database only). Created once and reused: CREATE
+ * DATABASE checkpoints, which is slow on a busy machine.
+ */
+export async function deniedDatabase(adminUrl: string, name: string, views: string[]): Promise<void> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [exists] = await admin`select 1 from pg_database where datname = ${name}`;
+    if (!exists) await admin.unsafe(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const db = postgres(adminUrl.replace(/\/[^/]*$/, `/${name}`), { max: 1, onnotice: () => {} });
+  try {
+    await db.unsafe(`revoke select on ${views.map((v) => `pg_catalog.${v}`).join(", ")} from public`);
+  } finally {
+    await db.end();
+  }
+}

@@ -1,5 +1,5 @@
 import { type Action, type Check, defineCommand, type FinishOutcome, type Plan, type RunContext, remoteError } from "../../sdk/index.ts";
-import type { CollectorName } from "./collect.ts";
+import type { Collector, CollectorName } from "./collect.ts";
 import { INCIDENT_DEFAULTS, IncidentSection } from "./config.ts";
 import { classifyFor, collectorsFor, type IncidentContext, type Inputs, inputsFromFlags } from "./inputs.ts";
 import { Pseudonymizer } from "./redact.ts";
@@ -95,7 +95,7 @@ export const collectIncident = defineCommand({
           evidence: { reads: p.reads.map((r) => `${r.bound === "window" ? "[window] " : "[snapshot] "}${r.call} — ${r.target}`) },
         },
         call: { service: c.name, operation: "collect", parameters: { window: { since: inputs.since, until: inputs.until }, reads: p.reads as never } },
-        checks: p.unavailable ? [{ name: `${c.name} discovery`, status: "warning", detail: p.unavailable.message }] : [],
+        checks: p.unavailable ? await discoveryChecks(c, p) : [],
         preconditions: [],
       });
     }
@@ -183,6 +183,19 @@ export const collectIncident = defineCommand({
     return { outputs: { bundle: bundle.path, digest: bundle.digest, bytes: String(bundle.bytes) } };
   },
 });
+
+/**
+ * A discovery that failed: refused (a permission verdict) is a failed check, exit 3
+ * before anything is read, with the probes saying what exactly is missing; unreachable
+ * is a warning, and the collector is recorded as failed when the plan runs.
+ */
+async function discoveryChecks(c: Collector, p: CollectorPlan): Promise<Check[]> {
+  const u = p.unavailable as NonNullable<CollectorPlan["unavailable"]>;
+  if (u.class !== "auth") return [{ name: `${c.name} discovery`, status: "warning", detail: u.message }];
+  const denied = (await c.probe().catch(() => [])).filter((x) => x.status === "failed");
+  const own: Check = { name: `${c.name} discovery`, status: "failed", detail: `${u.code ? `${u.code}: ` : ""}${u.message}` };
+  return [own, ...denied.map((x): Check => ({ name: x.name, status: "failed", detail: x.detail }))];
+}
 
 /** The invocation as parsed (flags, not raw argv: nothing secret is on a command line opsctl accepts). */
 function commandLine(ctx: RunContext): string {

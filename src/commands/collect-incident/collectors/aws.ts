@@ -21,9 +21,11 @@ const ACTIVITY_PAGE = 100;
 const INSTANCE_BYTES = 6000;
 const VOLUME_BYTES = 800;
 
+/** "auth" means denied (a permission verdict); rejected credentials are a remote failure, as everywhere (exit 4). */
 export function classifyAws(e: unknown): Omit<ReadFailure, "read"> {
   const i = awsErrorInfo(e);
-  return { class: i.class === "internal" ? "internal" : i.class, code: i.code, message: i.message.split("\n")[0] ?? i.code };
+  const cls = i.class === "auth" && !DENIED_CODES.has(i.code) ? "remote" : i.class;
+  return { class: cls, code: i.code, message: i.message.split("\n")[0] ?? i.code };
 }
 
 export function createAwsCollector(o: AwsCollectorOptions): Collector {

@@ -18,7 +18,8 @@ const OBJECT_BYTES = 4000;
 
 export function classifyKube(e: unknown): Omit<ReadFailure, "read"> {
   if (!isKubeError(e)) return { class: "internal", message: String((e as Error)?.message ?? e) };
-  const cls = e.status === 401 || e.status === 403 ? "auth" : e.status === undefined || e.status >= 500 || e.status === 429 ? "remote" : "validation";
+  // 403 is a permission verdict; 401 (credentials rejected) is a remote failure like an unreachable server.
+  const cls = e.status === 403 ? "auth" : e.status === undefined || e.status === 401 || e.status >= 500 || e.status === 429 ? "remote" : "validation";
   return { class: cls, code: e.reason, message: e.message.split("\n")[0] ?? e.reason };
 }
 
@@ -96,14 +97,15 @@ export function createKubernetesCollector(o: KubernetesCollectorOptions): Collec
       ];
     },
     async probe() {
-      const d = await discover();
+      // Probes also explain a discovery that was refused: they do not depend on it.
+      const d = await discover().catch(() => undefined);
       const asks: AccessQuestion[] = [
         { verb: "list", resource: "deployments", group: "apps", namespace: ns },
         { verb: "list", resource: "replicasets", group: "apps", namespace: ns },
         { verb: "list", resource: "pods", namespace: ns },
         { verb: "list", resource: "events", namespace: ns },
         { verb: "get", resource: "pods", subresource: "log", namespace: ns },
-        ...(d.configMaps.length ? [{ verb: "get", resource: "configmaps", namespace: ns }] : []),
+        ...(d?.configMaps.length ? [{ verb: "get", resource: "configmaps", namespace: ns }] : []),
       ];
       const out: ProbeResult[] = [];
       for (const q of asks) {

@@ -51,8 +51,10 @@ export class BundleWriter {
     this.finalPath = finalPath;
     this.mtime = mtime;
     this.tempPath = join(dirname(finalPath), `.${basename(finalPath)}.partial-${process.pid}-${randomBytes(4).toString("hex")}`);
-    // wx: never reuse or follow a file someone placed there.
-    this.out = createWriteStream(this.tempPath, { flags: "wx", mode: 0o600 });
+    // wx: never reuse or follow a file someone placed there. Opened synchronously, so the
+    // file exists from here on and abort() can never run before it is created.
+    const fd = openSync(this.tempPath, "wx", 0o600);
+    this.out = createWriteStream(this.tempPath, { fd, mode: 0o600 });
     this.gzip = createGzip({ level: 6 });
     this.gzip.pipe(this.out);
     // The bundle's own digest is taken from the bytes as they go to disk.
@@ -67,7 +69,7 @@ export class BundleWriter {
     this.gzip.on("error", fail);
   }
 
-  /** Opens the temporary file (its errors surface on the first write or on finish). */
+  /** Creates the temporary file next to the final name (throws if it cannot). */
   static open(finalPath: string, mtime: Date): BundleWriter {
     return new BundleWriter(finalPath, mtime);
   }

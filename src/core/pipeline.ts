@@ -47,6 +47,7 @@ export async function runPlannable(cmd: PlannableCommand, inv: PlannableInvocati
     exit,
     errors: [],
     view: "plan",
+    ...(cmd.readOnly ? { readOnly: true } : {}),
     ...extra,
   });
 

@@ -55,6 +55,8 @@ export interface Report {
   errors: ErrorEntry[];
   /** Which text view renders it. */
   view: string;
+  /** The command only reads (PlannableCommand.readOnly): its plan is reads, not changes. */
+  readOnly?: boolean;
   /** With view "text": the command's own text for people (its JSON stays `result`). */
   text?: string;
   hint?: string;

@@ -30,10 +30,10 @@ async function run(name: string, argv: string[], dir = repo(name)) {
   const env = { HOME: "/home/operator", USER: "operator", XDG_CONFIG_HOME: `${dir}/.xdg`, XDG_STATE_HOME: `${dir}/.state` };
   const r = await runInProcess(argv, { cwd: dir, env });
   const bundle = join(dir, "evidence.tar.gz");
-  const digest = existsSync(bundle) ? `sha256:${createHash("sha256").update(readFileSync(bundle)).digest("hex")}` : "-";
+  const digest = existsSync(bundle) ? { "sha256:<bundle>": `sha256:${createHash("sha256").update(readFileSync(bundle)).digest("hex")}` } : {};
   // Each bundle has its own pseudonym key, so redacted content (and every hash over it) differs per run.
   const norm = (t: string) =>
-    normalise(t, { "<repo>": dir, "<repo-relative>": dir.slice(1), "sha256:<bundle>": digest })
+    normalise(t, { "<repo>": dir, "<repo-relative>": dir.slice(1), ...digest })
       .replace(/"durationMs": \d+/g, '"durationMs": 0')
       .replace(/(manifest sha256 |bundle )[0-9a-f]{64}/g, "$1<sha256>")
       .replace(/(bytes\s+|"bytes": ")\d+/g, "$1<n>");

@@ -292,7 +292,7 @@ describe("collect-incident (compiled binary)", () => {
       [["collect-incident", "--environment", "staging", "--since", "1h", "--until", "2h"], "the window is empty"],
       [["collect-incident", "--environment", "staging", "--since", "2026-12-01T10:00:00"], "RFC 3339"],
       [[...COLLECT, "--max-bytes", "12X"], "--max-bytes"],
-      [[...COLLECT, "--include", "k8s,logs"], "--include 'logs' is not a collector"],
+      [[...COLLECT, "--include", "k8s,logs"], "--include: must be collector names kubernetes (k8s), aws, postgres, hosts, comma-separated, got 'k8s,logs'"],
       [[...COLLECT, "--bundle", "opsctl.config.yaml"], "already exists"],
       [[...COLLECT, "--sinse", "1h"], "--sinse"],
       [["collect-incident", "--environment", "staging"], "--since"],

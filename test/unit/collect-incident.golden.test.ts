@@ -30,7 +30,9 @@ async function run(name: string, argv: string[], dir = repo(name)) {
   const env = { HOME: "/home/operator", USER: "operator", XDG_CONFIG_HOME: `${dir}/.xdg`, XDG_STATE_HOME: `${dir}/.state` };
   const r = await runInProcess(argv, { cwd: dir, env });
   const bundle = join(dir, "evidence.tar.gz");
-  const digest = existsSync(bundle) ? { "sha256:<bundle>": `sha256:${createHash("sha256").update(readFileSync(bundle)).digest("hex")}` } : {};
+  const digest: Record<string, string> = existsSync(bundle)
+    ? { "sha256:<bundle>": `sha256:${createHash("sha256").update(readFileSync(bundle)).digest("hex")}` }
+    : {};
   // Each bundle has its own pseudonym key, so redacted content (and every hash over it) differs per run.
   const norm = (t: string) =>
     normalise(t, { "<repo>": dir, "<repo-relative>": dir.slice(1), ...digest })

@@ -6,11 +6,18 @@ import { parseSize, SIZE_FORM } from "./window.ts";
 // The command's config section (`collectIncident:`): what to collect for a service.
 // `{service}` in any string is replaced by --service.
 
+/** Collector names (and the aliases k8s, kube, pg, host), one or several separated by commas. */
+const NAME = "(kubernetes|k8s|kube|aws|postgres|pg|hosts|host)";
+export const INCLUDE = new RegExp(`^\\s*${NAME}\\s*(,\\s*${NAME}\\s*)*$`);
+
 const text = (d: string) => v.pipe(v.string(), v.minLength(1, "must not be empty"), v.description(d));
 
 export const IncidentSection = v.strictObject({
   include: v.optional(
-    v.pipe(v.array(v.picklist(COLLECTOR_NAMES, `must be one of ${COLLECTOR_NAMES.join(", ")}`)), v.description("Collectors to run (--include)")),
+    v.pipe(
+      v.array(v.pipe(v.string(), v.regex(INCLUDE, `must name collectors: ${COLLECTOR_NAMES.join(", ")} (k8s for kubernetes), separated by commas`))),
+      v.description("Collectors to run (--include)"),
+    ),
   ),
   maxBytes: v.optional(
     v.pipe(

@@ -1,6 +1,6 @@
 import { type Action, type Check, defineCommand, type FinishOutcome, type Plan, type RunContext, remoteError } from "../../sdk/index.ts";
 import type { Collector, CollectorName } from "./collect.ts";
-import { INCIDENT_DEFAULTS, IncidentSection } from "./config.ts";
+import { INCIDENT_DEFAULTS, INCLUDE, IncidentSection } from "./config.ts";
 import { classifyFor, collectorsFor, type IncidentContext, type Inputs, inputsFromFlags } from "./inputs.ts";
 import { Pseudonymizer } from "./redact.ts";
 import { BundleSession, type CollectorPlan, planCollector, probeCollector } from "./run.ts";
@@ -25,7 +25,8 @@ export const collectIncident = defineCommand({
   config: { key: "collectIncident", schema: IncidentSection, defaults: INCIDENT_DEFAULTS },
   providers: ["awsEvidence", "kubeReader", "pgEvidence"],
   readOnly: true,
-  scope: { region: (section) => (section.include as string[]).includes("aws") },
+  // A region only when the aws collector runs.
+  scope: { region: (section) => (section.include as string[]).some((s) => s.split(",").some((x) => x.trim() === "aws")) },
   flags: [
     { name: "since", kind: "string", required: true, valueName: "D|TIME", description: "Start of the window: a duration before now (2h) or an RFC 3339 time" },
     { name: "until", kind: "string", valueName: "D|TIME", description: "End of the window (default now)" },
@@ -33,7 +34,9 @@ export const collectIncident = defineCommand({
     {
       name: "include",
       kind: "list",
+      configKey: "collectIncident.include",
       valueName: "LIST",
+      itemPattern: { re: INCLUDE, form: "collector names kubernetes (k8s), aws, postgres, hosts, comma-separated" },
       description: "Collectors to run: kubernetes (k8s), aws, postgres, hosts; commas or repeated (default: config)",
     },
     {

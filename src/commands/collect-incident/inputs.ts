@@ -41,8 +41,8 @@ export function inputsFromFlags(ctx: IncidentContext): Inputs {
   const maxBytes = parseSize(String(ctx.section.maxBytes));
   if (maxBytes === undefined) problems.push({ message: `max-bytes '${ctx.section.maxBytes}' is not a size (200M, 1G, 512KiB)`, source: flag("max-bytes") });
   const include: CollectorName[] = [];
-  // --include takes aliases and commas (k8s,aws); collectIncident.include in config takes the names.
-  const requested = Array.isArray(ctx.flags.include) ? (ctx.flags.include as string[]) : ctx.section.include;
+  // --include sets collectIncident.include (the schema already checked the names); aliases and commas allowed.
+  const requested = ctx.section.include as string[];
   for (const raw of requested.flatMap((s) => String(s).split(",")).filter((s) => s.trim())) {
     const name = (ALIASES[raw.trim()] ?? raw.trim()) as CollectorName;
     if (!COLLECTOR_NAMES.includes(name))

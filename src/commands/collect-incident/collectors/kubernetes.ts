@@ -1,7 +1,7 @@
 import { isKubeError } from "../../../providers/kubernetes/apps.ts";
 import { type AccessQuestion, apiPath, type KubeObject, type KubeReadPort } from "../../../providers/kubernetes/core.ts";
 import type { Collector, PlannedRead, ProbeResult, ReadFailure, Sink } from "../collect.ts";
-import { inWindow, type Window } from "../window.ts";
+import type { Window } from "../window.ts";
 
 export interface KubernetesCollectorOptions {
   port: KubeReadPort;
@@ -156,9 +156,9 @@ export function createKubernetesCollector(o: KubernetesCollectorOptions): Collec
       const names = new Set([...deployments, ...replicaSets, ...(d?.pods ?? [])].map((x) => String(x.metadata?.name ?? "")));
       try {
         const events = (await o.port.list(apiPath.events(ns))).filter(
-          (e) => names.has(String((e.involvedObject as { name?: string })?.name ?? "")) && inWindow(sink.window, eventTime(e)),
+          (e) => names.has(String((e.involvedObject as { name?: string })?.name ?? "")) && eventInWindow(sink.window, e),
         );
-        events.sort((a, b) => (eventTime(a) ?? 0) - (eventTime(b) ?? 0));
+        events.sort((a, b) => (eventSpan(a)?.start ?? 0) - (eventSpan(b)?.start ?? 0));
         await sink.objects("kubernetes/events.jsonl", `list v1 events in ${ns}, involving the service's objects, ${win}`, events);
       } catch (e) {
         sink.fail("list v1 events", e, classifyKube);
@@ -212,19 +212,27 @@ async function containerLog(sink: Sink, o: KubernetesCollectorOptions, c: { pod:
   }
 }
 
-/** When an event happened: the newest of its times (a repeated event keeps its first time too). */
-export function eventTime(e: KubeObject): number | undefined {
-  const times = [
-    e.eventTime,
-    (e.series as { lastObservedTime?: string })?.lastObservedTime,
-    e.lastTimestamp,
-    e.firstTimestamp,
-    (e.metadata as { creationTimestamp?: string })?.creationTimestamp,
-  ]
-    .filter((t): t is string => typeof t === "string" && t.length > 0)
-    .map((t) => Date.parse(t))
-    .filter((t) => !Number.isNaN(t));
-  return times.length ? Math.max(...times) : undefined;
+/**
+ * When an event happened, as a span: from its first to its last occurrence (a repeated
+ * event keeps both). creationTimestamp (when the API object was written) only when it
+ * carries no time of its own.
+ */
+export function eventSpan(e: KubeObject): { start: number; end: number } | undefined {
+  const t = (v: unknown) => (typeof v === "string" && v ? Date.parse(v) : Number.NaN);
+  const times = [t(e.firstTimestamp), t(e.eventTime), t(e.lastTimestamp), t((e.series as { lastObservedTime?: string })?.lastObservedTime)].filter(
+    (x) => !Number.isNaN(x),
+  );
+  if (!times.length) {
+    const created = t((e.metadata as { creationTimestamp?: string })?.creationTimestamp);
+    return Number.isNaN(created) ? undefined : { start: created, end: created };
+  }
+  return { start: Math.min(...times), end: Math.max(...times) };
+}
+
+/** An event is in the window when its span overlaps it. */
+export function eventInWindow(w: Window, e: KubeObject): boolean {
+  const s = eventSpan(e);
+  return Boolean(s && s.start <= w.until.getTime() && s.end >= w.since.getTime());
 }
 
 interface EnvVar {

@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { activateConfigFor } from "../config/model.ts";
-import type { Flags, GroupCommand, OpsCommand } from "../core/command.ts";
+import type { CommandMode, Flags, GroupCommand, OpsCommand, PlannableCommand } from "../core/command.ts";
 import type { Deps } from "../core/deps.ts";
 import { isOpsError, usageError } from "../core/errors.ts";
 import { exitCode } from "../core/exit-codes.ts";
@@ -10,7 +10,7 @@ import { toEnvelope } from "../views/envelope.ts";
 import { createStyle } from "../views/style.ts";
 import { renderErrors, renderText } from "../views/text/index.ts";
 import { parseArgv, printable, wantsJson } from "./argv.ts";
-import type { PositionalSpec } from "./flags.ts";
+import { OUTPUT_FLAGS, type PositionalSpec } from "./flags.ts";
 import { helpText } from "./help.ts";
 
 const BUG_HINT = "This is a bug in opsctl. Please report it with the command you ran and the output of 'opsctl version --format json'.";
@@ -46,18 +46,27 @@ export async function runCli(argv: string[], root: GroupCommand, rawDeps: Deps):
       deps.stdout.write(`${await helpText(cmd, path ? `${program} ${path}` : program, outColor)}\n`);
       return 0;
     }
-    const positionals: PositionalSpec[] = "positionals" in cmd ? (cmd.positionals ?? []) : [];
-    const parsed = parseArgv(rest, cmd.flags, positionals, path, program);
-    const flags: Flags = cmd.kind === "plannable" && cmd.dryRunOnly ? { ...parsed.flags, "dry-run": true } : parsed.flags;
-    if (cmd.kind === "plannable") {
-      const { runPlannable } = await import("../core/pipeline.ts");
-      const args = Object.fromEntries(positionals.flatMap((p, i) => (parsed.positionals[i] === undefined ? [] : [[p.name, parsed.positionals[i] as string]])));
-      report = await runPlannable(cmd, { deps, flags, path, args });
-    } else if (cmd.kind === "report") {
-      const { runReport } = await import("../core/report-run.ts");
-      report = await runReport(cmd, { deps, flags });
+    const mode = cmd.kind === "plannable" ? modeOf(cmd, beforeDashDash) : undefined;
+    if (mode) {
+      // A mode replaces the pipeline: only its flag and the output flags apply.
+      const parsed = parseArgv(rest, [mode.flag, ...OUTPUT_FLAGS], [], path, program);
+      report = await mode.run({ deps, flags: parsed.flags, positionals: [], path, root });
     } else {
-      report = await cmd.run({ deps, flags, positionals: parsed.positionals, path, root });
+      const positionals: PositionalSpec[] = "positionals" in cmd ? (cmd.positionals ?? []) : [];
+      const parsed = parseArgv(rest, cmd.flags, positionals, path, program);
+      const flags: Flags = cmd.kind === "plannable" && cmd.dryRunOnly ? { ...parsed.flags, "dry-run": true } : parsed.flags;
+      if (cmd.kind === "plannable") {
+        const { runPlannable } = await import("../core/pipeline.ts");
+        const args = Object.fromEntries(
+          positionals.flatMap((p, i) => (parsed.positionals[i] === undefined ? [] : [[p.name, parsed.positionals[i] as string]])),
+        );
+        report = await runPlannable(cmd, { deps, flags, path, args });
+      } else if (cmd.kind === "report") {
+        const { runReport } = await import("../core/report-run.ts");
+        report = await runReport(cmd, { deps, flags });
+      } else {
+        report = await cmd.run({ deps, flags, positionals: parsed.positionals, path, root });
+      }
     }
   } catch (e) {
     const command = commandPath || program;
@@ -114,6 +123,11 @@ function saveOutput(path: string, body: string): string | undefined {
   } catch (e) {
     return `cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`;
   }
+}
+
+/** The mode whose flag is given (`--verify FILE`, `--verify=FILE`), if any. */
+function modeOf(cmd: PlannableCommand, args: string[]): CommandMode | undefined {
+  return cmd.modes?.find((m) => args.some((a) => a === `--${m.flag.name}` || a.startsWith(`--${m.flag.name}=`)));
 }
 
 /** Walks command words (the leading non-flag tokens) down the registry tree. */

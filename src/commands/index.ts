@@ -4,6 +4,7 @@ import { accessReview } from "./access-review/index.ts";
 import { accessRevoke } from "./access-revoke/index.ts";
 import { apply } from "./apply/index.ts";
 import { cleanupVolumes } from "./cleanup-volumes/index.ts";
+import { collectIncident } from "./collect-incident/index.ts";
 import { completion } from "./completion/index.ts";
 import { configShow } from "./config/show.ts";
 import { dbMaintenance } from "./db-maintenance/index.ts";
@@ -24,6 +25,7 @@ export const builtinCommands: Record<string, OpsCommand> = {
   apply,
   "cleanup-volumes": cleanupVolumes,
   completion,
+  "collect-incident": collectIncident,
   deploy,
   "deploy-plan": deployPlan,
   "dns-change": dnsChange,

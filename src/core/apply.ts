@@ -63,12 +63,13 @@ export async function applyPlan(
   cmd: PlannableCommand,
   ctx: RunContext,
   reviewed: Plan,
-  locks: LockBackend,
+  /** The scope's lock store (for the audit copy); none for a read-only command, which takes no lock. */
+  locks: LockBackend | undefined,
   onPlan: (plan: Plan) => void = () => {},
 ): Promise<{ result: ExecutionResult; exit: ExitName }> {
   let plan = reviewed;
   const env = plan.scope.environment;
-  if (ctx.config.protectedEnvironments.includes(env) && ctx.flags.yes !== true && plan.actions.length) {
+  if (!cmd.readOnly && ctx.config.protectedEnvironments.includes(env) && ctx.flags.yes !== true && plan.actions.length) {
     // A person confirms what they have seen: the plan goes to the terminal first (stdout keeps the final result).
     const preview = { command: cmd.name, mode: "apply" as const, scope: plan.scope, plan, result: null, exit: "ok" as const, errors: [], view: "plan" };
     ctx.deps.stderr.write(`${renderPlan(preview, createStyle(useColor(ctx.deps, ctx.flags), { cwd: ctx.deps.cwd, home: ctx.deps.env.HOME }))}\n\n`);
@@ -79,13 +80,17 @@ export async function applyPlan(
   }
   if (cmd.prepare && plan.actions.length) {
     // Apply-only work outside the targets (ordering a certificate): its checks still stop the run before any target changes.
-    enterPhase(ctx, "apply");
+    enterPhase(ctx, cmd.readOnly ? "read" : "apply");
     plan = withChecks(plan, await cmd.prepare(plan, ctx));
     onPlan(plan);
     const failed = failedChecks(plan);
     if (failed.length) throw validationError(failed, "Nothing was changed.");
   }
   const result = await execute(plan, cmd, ctx);
+  if (cmd.finish) {
+    const finished = await cmd.finish(plan, ctx, result);
+    if (finished.outputs) result.outputs = finished.outputs;
+  }
   const exit = exitForResult(result);
   await appendAudit(ctx, locks, { plan, result, exit });
   return { result, exit };

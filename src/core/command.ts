@@ -7,7 +7,7 @@ import type { Logger } from "./log.ts";
 import type { Action, Check, Plan, Scope, Skipped } from "./plan.ts";
 import type { LiveState } from "./preconditions.ts";
 import type { Phase, ProviderDefinition, ProviderFactory, ProviderTypes } from "./providers.ts";
-import type { Report } from "./report.ts";
+import type { ExecutionResult, Report } from "./report.ts";
 
 export type Flags = Record<string, string | boolean | number | string[] | undefined>;
 
@@ -54,7 +54,13 @@ export interface Validation {
   actions?: Record<string, Check[]>;
 }
 
-export type ApplyOutcome = { status: "applied" | "already-done"; detail?: string; outputs?: Record<string, string> };
+/** "partial": the action did part of its work (detail says what is missing); the run then exits 5. */
+export type ApplyOutcome = { status: "applied" | "already-done" | "partial"; detail?: string; outputs?: Record<string, string> };
+
+/** What a command's finish step adds to the result: named outputs shown with it (an artifact's path and digest). */
+export interface FinishOutcome {
+  outputs?: Record<string, string>;
+}
 
 // biome-ignore lint/suspicious/noExplicitAny: see RunContext
 export type ApplyHandler<S = any> = (action: Action, ctx: RunContext<S>, plan: Plan) => Promise<ApplyOutcome>;
@@ -102,6 +108,12 @@ export interface PlannableCommand<S = any> {
    */
   prepare?(plan: Plan, ctx: RunContext<S>): Promise<Validation>;
   /**
+   * Apply only, after every action ended (also after an interrupt or failures): work
+   * that spans the actions, such as sealing an artifact they wrote into. Its outputs go
+   * into the result; an error it throws ends the run with that error.
+   */
+  finish?(plan: Plan, ctx: RunContext<S>, result: ExecutionResult): Promise<FinishOutcome>;
+  /**
    * Re-reads the live attributes an action's preconditions name, just before it is
    * applied; undefined when the resource no longer exists.
    */
@@ -120,8 +132,25 @@ export interface PlannableCommand<S = any> {
   };
   /** A read-only twin (e.g. deploy-plan): the pipeline runs it as if --dry-run were given. */
   dryRunOnly?: boolean;
+  /**
+   * The command only reads, also when it runs its plan (evidence collection, reports):
+   * its clients keep refusing mutations while the actions execute (phase "read"), and
+   * the run takes no scope lock and needs no confirmation for a protected environment.
+   */
+  readOnly?: boolean;
+  /**
+   * Other things the command does besides planning, each chosen by one flag that then
+   * replaces the pipeline (e.g. `collect-incident --verify FILE`): the scope flags are
+   * not needed, only the mode's flag and the output flags are accepted.
+   */
+  modes?: CommandMode[];
   /** Whether this run needs a cloud region in its scope (default: yes); e.g. Kubernetes-only targets do not. */
   needsRegion?(section: S, config: Config): boolean;
+}
+
+export interface CommandMode {
+  flag: FlagSpec;
+  run(inv: InfoInvocation): Promise<Report>;
 }
 
 export interface InfoInvocation {

@@ -14,7 +14,7 @@ import type { ActionResult, ErrorClass, ExecutionResult } from "./report.ts";
  * check, and ends with one recorded status. After an interrupt nothing new starts.
  */
 export async function execute(plan: Plan, cmd: PlannableCommand, ctx: RunContext): Promise<ExecutionResult> {
-  enterPhase(ctx, "apply");
+  enterPhase(ctx, cmd.readOnly ? "read" : "apply");
   const startedAt = ctx.deps.now().toISOString();
   const results = new Map<string, ActionResult>();
   const total = plan.actions.length;
@@ -124,7 +124,7 @@ export async function execute(plan: Plan, cmd: PlannableCommand, ctx: RunContext
   const record = (a: Action, r: ActionResult) => {
     results.set(a.id, r);
     done++;
-    if (r.status === "applied" || r.status === "already-done") counts.applied++;
+    if (r.status === "applied" || r.status === "already-done" || r.status === "partial") counts.applied++;
     else if (r.status === "failed") counts.failed++;
     else counts.skipped++;
     const line = `${r.status} ${a.operation} ${a.resource.id} (${done}/${total})${r.error ? `: ${r.error.message}` : r.detail ? `: ${r.detail}` : ""}`;
@@ -170,10 +170,11 @@ export async function execute(plan: Plan, cmd: PlannableCommand, ctx: RunContext
 /** DESIGN §6: 0 all done, 5 some applied, 4 none applied because a remote failed, 130 interrupted. */
 export function exitForResult(r: ExecutionResult): ExitName {
   if (r.interrupted) return "interrupted";
-  const applied = r.actions.filter((a) => a.status === "applied" || a.status === "already-done").length;
+  const applied = r.actions.filter((a) => a.status === "applied" || a.status === "already-done" || a.status === "partial").length;
   const failed = r.actions.filter((a) => a.status === "failed");
   const notReached = r.actions.filter((a) => a.status === "not-reached").length;
-  if (failed.length === 0 && notReached === 0) return "ok";
+  const partial = r.actions.some((a) => a.status === "partial");
+  if (failed.length === 0 && notReached === 0) return partial ? "partial" : "ok";
   if (applied > 0) return "partial";
   return failed.every((a) => a.error?.class === "remote" || a.error?.class === "auth") ? "remote" : "partial";
 }

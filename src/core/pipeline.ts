@@ -49,6 +49,7 @@ export async function runPlannable(cmd: PlannableCommand, inv: PlannableInvocati
     exit,
     errors: [],
     view: "plan",
+    ...(cmd.readOnly ? { readOnly: true } : {}),
     ...extra,
   });
 
@@ -64,7 +65,7 @@ export async function runPlannable(cmd: PlannableCommand, inv: PlannableInvocati
         { message: "--out saves a plan and needs --dry-run (apply a saved plan with `opsctl apply FILE`)", source: { kind: "flag", name: "--out" } },
       ]);
     }
-    if (!dryRun) refuseUnconfirmed({ config: resolved.config, deps, flags }, scope.environment);
+    if (!dryRun && !cmd.readOnly) refuseUnconfirmed({ config: resolved.config, deps, flags }, scope.environment);
     const ctx = await createContext(cmd, deps, flags, resolved, scope, inv.args);
     state.ctx = ctx;
     state.scope = ctx.scope;
@@ -81,12 +82,14 @@ export async function runPlannable(cmd: PlannableCommand, inv: PlannableInvocati
       if (typeof flags.out === "string") writePlanFile(resolve(deps.cwd, flags.out), planned, deps.redactor);
       return report(planned.actions.length ? "changes" : "ok");
     }
+    const onPlan = (p: Plan) => {
+      state.plan = p;
+    };
     // Apply plans under the scope's lock, so what runs was decided with nobody else changing it.
-    const applied = await withScopeLock(cmd, ctx, "(planning under lock)", async (locks) =>
-      applyPlan(cmd, ctx, await plan(), locks, (p) => {
-        state.plan = p;
-      }),
-    );
+    // A read-only command changes nothing another run could race with: it takes no lock.
+    const applied = cmd.readOnly
+      ? await applyPlan(cmd, ctx, await plan(), undefined, onPlan)
+      : await withScopeLock(cmd, ctx, "(planning under lock)", async (locks) => applyPlan(cmd, ctx, await plan(), locks, onPlan));
     state.result = applied.result;
     return report(applied.exit, { view: "result" });
   } catch (e) {

@@ -19,7 +19,8 @@ export interface ProviderDefinition<F extends ProviderFactory = ProviderFactory>
 }
 
 /** Where a run is: planning and validating are read-only by construction. */
-export type Phase = "plan" | "validate" | "apply";
+/** "read": a read-only command executing its plan; its clients keep refusing mutations. */
+export type Phase = "plan" | "validate" | "apply" | "read";
 
 export function defineProvider<F extends ProviderFactory>(name: string, create: F): ProviderDefinition<F> {
   return { name, create };
@@ -33,7 +34,9 @@ export function defineProvider<F extends ProviderFactory>(name: string, create: 
 export class MutationRefused extends Error {
   constructor(service: string, operation: string, phase: Phase) {
     super(
-      `${service} ${operation} was refused while ${phase === "plan" ? "planning" : "validating"}: commands may only read (or send DryRun calls) before apply`,
+      phase === "read"
+        ? `${service} ${operation} was refused: this command is read-only (only reads and DryRun calls are sent)`
+        : `${service} ${operation} was refused while ${phase === "plan" ? "planning" : "validating"}: commands may only read (or send DryRun calls) before apply`,
     );
     this.name = "MutationRefused";
   }

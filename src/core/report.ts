@@ -4,7 +4,8 @@ import type { Plan, Scope } from "./plan.ts";
 
 export type Mode = "dry-run" | "apply" | "show-config" | "info" | "error";
 
-export type ActionStatus = "applied" | "already-done" | "failed" | "skipped" | "not-reached";
+/** "partial": applied in part (e.g. a collector whose output was cut); counted as applied, the run exits 5. */
+export type ActionStatus = "applied" | "already-done" | "partial" | "failed" | "skipped" | "not-reached";
 export type ErrorClass = "remote" | "auth" | "validation" | "internal";
 
 export interface ActionResult {
@@ -23,6 +24,8 @@ export interface ExecutionResult {
   finishedAt: string;
   interrupted: boolean;
   actions: ActionResult[];
+  /** Named outputs of the command's finish step (e.g. an artifact's path and digest). */
+  outputs?: Record<string, string>;
 }
 
 export interface Summary {
@@ -52,6 +55,10 @@ export interface Report {
   errors: ErrorEntry[];
   /** Which text view renders it. */
   view: string;
+  /** The command only reads (PlannableCommand.readOnly): its plan is reads, not changes. */
+  readOnly?: boolean;
+  /** With view "text": the command's own text for people (its JSON stays `result`). */
+  text?: string;
   hint?: string;
   /** Report commands: the result already rendered per --format (text, csv, …); json is the envelope. */
   documents?: Record<string, string>;
@@ -63,7 +70,7 @@ export function summarize(plan: Plan | null, result: ExecutionResult | null): Su
   const count = (s: ActionStatus) => result?.actions.filter((a) => a.status === s).length ?? 0;
   return {
     planned: plan?.actions.length ?? 0,
-    applied: count("applied") + count("already-done"),
+    applied: count("applied") + count("already-done") + count("partial"),
     failed: count("failed"),
     skipped: (plan?.skipped.length ?? 0) + count("skipped"),
     notReached: count("not-reached"),

@@ -4,6 +4,7 @@ import type { AcmeOptions, AcmePort } from "./acme/client.ts";
 import type { AcmPort } from "./aws/acm.ts";
 import type { Ec2Port } from "./aws/ec2.ts";
 import type { EcsPort } from "./aws/ecs.ts";
+import type { AwsEvidencePort } from "./aws/evidence.ts";
 import type { IamPort } from "./aws/iam.ts";
 import type { AwsClientOptions } from "./aws/options.ts";
 import type { StsPort } from "./aws/sts.ts";
@@ -13,7 +14,9 @@ import type { ZonePort } from "./dns/zone.ts";
 import type { PowerDnsZoneOptions } from "./dns/zone-powerdns.ts";
 import type { Route53ZoneOptions } from "./dns/zone-route53.ts";
 import type { AppsPort } from "./kubernetes/apps.ts";
+import type { KubeReadPort } from "./kubernetes/core.ts";
 import type { KubeTarget } from "./kubernetes/kubeconfig.ts";
+import type { PgEvidencePort } from "./postgres/evidence.ts";
 import type { ConnectOptions, PgMaintenancePort } from "./postgres/maintenance.ts";
 
 /**
@@ -34,6 +37,11 @@ export const builtinProviders = {
   route53: async (opts: Route53Options): Promise<DnsPort> => (await import("./dns/route53.ts")).createRoute53(opts),
   powerdnsZone: async (opts: PowerDnsZoneOptions): Promise<ZonePort> => (await import("./dns/zone-powerdns.ts")).createPowerDnsZone(opts),
   route53Zone: async (opts: Route53ZoneOptions): Promise<ZonePort> => (await import("./dns/zone-route53.ts")).createRoute53Zone(opts),
+  awsEvidence: async (opts: AwsClientOptions): Promise<AwsEvidencePort> => (await import("./aws/evidence.ts")).createAwsEvidence(opts),
+  kubeReader: async (target: KubeTarget, o: { timeoutMs: number; signal?: AbortSignal; phase?: () => Phase }): Promise<KubeReadPort> =>
+    (await import("./kubernetes/core.ts")).createKubeReader(target, o),
+  pgEvidence: async (dsn: string, o: { connectTimeoutSeconds: number; statementTimeoutMs: number }): Promise<PgEvidencePort> =>
+    (await import("./postgres/evidence.ts")).createPgEvidence(dsn, o),
   postgresLocks: async (dsn: string): Promise<LockBackend> => (await import("./postgres/locks.ts")).createPostgresLocks(dsn, 5),
   postgresMaintenance: async (dsn: string, o: ConnectOptions): Promise<PgMaintenancePort> =>
     (await import("./postgres/maintenance.ts")).createPgMaintenance(dsn, o),

@@ -1,10 +1,11 @@
 import type * as v from "valibot";
 import { type FlagSpec, MUTATING_FLAGS, OUTPUT_FLAGS, type PositionalSpec } from "../cli/flags.ts";
 import type { Config, DeepPartial, WithDefaults } from "../config/schema.ts";
-import type { ApplyHandler, ApplyOutcome, Draft, PlannableCommand, RunContext, Validation } from "../core/command.ts";
+import type { ApplyHandler, ApplyOutcome, CommandMode, Draft, FinishOutcome, PlannableCommand, RunContext, Validation } from "../core/command.ts";
 import type { Action, Plan } from "../core/plan.ts";
 import type { LiveState } from "../core/preconditions.ts";
 import type { ProviderDefinition, ProviderTypes } from "../core/providers.ts";
+import type { ExecutionResult } from "../core/report.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: any strict object schema
 type SectionSchema = v.StrictObjectSchema<any, any>;
@@ -46,6 +47,8 @@ export interface CommandDefinition<S extends SectionSchema, D extends DeepPartia
   validate?(plan: Plan, ctx: RunContext<SectionOf<S, D>>): Promise<Validation>;
   /** Apply only: work outside the targets that must precede them (e.g. ordering a certificate); failed checks → exit 3, nothing changed. */
   prepare?(plan: Plan, ctx: RunContext<SectionOf<S, D>>): Promise<Validation>;
+  /** Apply only, after every action ended (also on interrupt): work spanning the actions, e.g. sealing an artifact; its outputs join the result. */
+  finish?(plan: Plan, ctx: RunContext<SectionOf<S, D>>, result: ExecutionResult): Promise<FinishOutcome>;
   /** Re-reads what an action's preconditions name, just before it is applied; undefined if gone. */
   live(action: Action, ctx: RunContext<SectionOf<S, D>>): Promise<LiveState | undefined>;
   /** One handler per operation the plans contain. */
@@ -61,6 +64,14 @@ export interface CommandDefinition<S extends SectionSchema, D extends DeepPartia
   };
   /** Never applies (like deploy-plan): the pipeline always stops after validation. */
   planOnly?: boolean;
+  /**
+   * Only reads, also when it runs its plan (evidence collection): clients keep refusing
+   * mutations while actions execute, and no scope lock or protected-environment
+   * confirmation is needed.
+   */
+  readOnly?: boolean;
+  /** Other things the command does, each chosen by one flag that replaces the pipeline (e.g. --verify FILE). */
+  modes?: CommandMode[];
 }
 
 // Filled in by scripts/build.ts: command folder → sha256 of its source files.
@@ -91,7 +102,8 @@ export function defineCommand<S extends SectionSchema, D extends DeepPartial<v.I
     version: def.version,
     sourceDigest: () => DIGESTS[def.name] ?? "source",
     // Required command flags first, then the shared scope/safety flags, then the command's options.
-    flags: [...own.filter((f) => f.required), ...MUTATING_FLAGS, ...own.filter((f) => !f.required), ...OUTPUT_FLAGS],
+    // A mode's flag is listed too, so --help shows it; given, it replaces the pipeline (cli/app.ts).
+    flags: [...own.filter((f) => f.required), ...MUTATING_FLAGS, ...own.filter((f) => !f.required), ...(def.modes ?? []).map((m) => m.flag), ...OUTPUT_FLAGS],
     ...(def.positionals ? { positionals: def.positionals } : {}),
     ...(def.scope?.target ? { scopeTarget: def.scope.target } : {}),
     ...(def.config ? { config: def.config } : {}),
@@ -101,10 +113,13 @@ export function defineCommand<S extends SectionSchema, D extends DeepPartial<v.I
     plan: def.plan,
     ...(def.validate ? { validate: def.validate } : {}),
     ...(def.prepare ? { prepare: def.prepare } : {}),
+    ...(def.finish ? { finish: def.finish } : {}),
     live: def.live,
     apply: def.apply,
     ...(def.batch ? { batch: def.batch } : {}),
     ...(def.planOnly ? { dryRunOnly: true } : {}),
+    ...(def.readOnly ? { readOnly: true } : {}),
+    ...(def.modes ? { modes: def.modes } : {}),
     ...(region === undefined ? {} : { needsRegion: typeof region === "function" ? region : () => region }),
   };
 }

@@ -3,7 +3,19 @@
 
 export type { FlagKind, FlagSpec, PositionalSpec } from "../cli/flags.ts";
 export { duration, positiveInt, secret, tagSelector } from "../config/schema.ts";
-export type { ApplyHandler, ApplyOutcome, Draft, PlannableCommand, ReportCommand, ReportOutcome, RunContext, Validation } from "../core/command.ts";
+export type {
+  ApplyHandler,
+  ApplyOutcome,
+  CommandMode,
+  Draft,
+  FinishOutcome,
+  InfoInvocation,
+  PlannableCommand,
+  ReportCommand,
+  ReportOutcome,
+  RunContext,
+  Validation,
+} from "../core/command.ts";
 export { mapLimit } from "../core/concurrency.ts";
 export { formatDuration, parseDuration } from "../core/duration.ts";
 export { describeSource, OpsError, type Problem, remoteError, usageError, validationError } from "../core/errors.ts";
@@ -11,6 +23,7 @@ export { perRun } from "../core/per-run.ts";
 export type { Action, Check, Operation, Plan, Precondition, Resource, Scope, Skipped } from "../core/plan.ts";
 export type { LiveState } from "../core/preconditions.ts";
 export { defineProvider, type Phase, type ProviderDefinition, type ProviderTypes } from "../core/providers.ts";
+export type { ActionResult, ExecutionResult } from "../core/report.ts";
 export { awsOptions } from "../providers/aws/context.ts";
 export { awsErrorInfo, DENIED_CODES, remoteFailure } from "../providers/aws/errors.ts";
 export { type AwsClientOptions, awsClient } from "../providers/aws/options.ts";

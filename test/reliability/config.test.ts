@@ -173,7 +173,7 @@ describe("bad configuration → 2, naming the file and key", () => {
       const path = leaf.words.join(" ");
       if (path === "apply") continue; // a valid apply would delete the volumes; its plan is made by a dry run below
       const ws = workspace(moto.url);
-      const base = [...baseArgv(leaf, { environment: "staging" }, POSITIONALS), ...(EXTRA[path] ?? [])];
+      const base = [...baseArgv(leaf, { environment: "staging", since: "1h" }, POSITIONALS), ...(EXTRA[path] ?? [])];
       const r = await runBin(leaf.cmd.kind === "plannable" ? [...base, "--dry-run"] : base, { cwd: ws.dir, env: ws.env, bin: leaf.bin });
       expect(r.code).not.toBe(1);
       // Commands this moto-only workspace does not configure (deploy targets, certificate services) end in 2 for
@@ -194,7 +194,7 @@ describe("bad configuration → 2, naming the file and key", () => {
           const saved = await runBin(["cleanup-volumes", "--environment", "staging", "--dry-run", "--out", "plan.json"], { cwd: ws.dir, env: ws.env });
           expect(saved.code).toBe(10);
         }
-        const base = [...baseArgv(leaf, { environment: "staging" }, POSITIONALS), ...(EXTRA[path] ?? [])];
+        const base = [...baseArgv(leaf, { environment: "staging", since: "1h" }, POSITIONALS), ...(EXTRA[path] ?? [])];
         const s = c.setup(ws);
         const env = { ...ws.env, ...s.env };
         const codes: number[] = [];

@@ -25,6 +25,7 @@ const CANARY = {
   dsnEnvRef: "CANARY-dsn-envref-7a90",
   pdnsKeyRepoLiteral: "CANARY-pdns-key-repo-2e4f",
   pdnsKeyEnvRef: "CANARY-pdns-key-envref-8c13",
+  incidentDsnEnvRef: "CANARY-incident-dsn-2e4b",
 };
 const INPUTS = new Set(["opsctl.config.yaml", "config.yaml", "akid.txt", "bad-user.yaml"]);
 const moto = new Moto();
@@ -36,7 +37,7 @@ let filesScanned = 0;
 function setup() {
   const ws = workspace(
     moto.url,
-    `  secretAccessKey: ${CANARY.secretRepoLiteral}\n  sessionToken: env:SESSION_CANARY\nguardrails:\n  maxDeletions: 1000\ndns:\n  powerdns:\n    apiUrl: http://127.0.0.1:9\n    apiKey: ${CANARY.pdnsKeyRepoLiteral}\n`,
+    `  secretAccessKey: ${CANARY.secretRepoLiteral}\n  sessionToken: env:SESSION_CANARY\nguardrails:\n  maxDeletions: 1000\ndns:\n  powerdns:\n    apiUrl: http://127.0.0.1:9\n    apiKey: ${CANARY.pdnsKeyRepoLiteral}\ncollectIncident:\n  include: [aws, postgres]\n  postgres:\n    dsn: env:INCIDENT_DSN_CANARY\n`,
     {
       "akid.txt": `${CANARY.akidFileRef}\n`,
     },
@@ -54,6 +55,8 @@ function setup() {
     SESSION_CANARY: CANARY.sessionEnvRef,
     OPSCTL_DNS__POWERDNS__API_KEY: "env:PDNS_KEY_CANARY",
     PDNS_KEY_CANARY: CANARY.pdnsKeyEnvRef,
+    // collect-incident's DSN: a server that is not there, so every path reports the failure.
+    INCIDENT_DSN_CANARY: `postgres://opsctl:${CANARY.incidentDsnEnvRef}@127.0.0.1:9/opsctl`,
   };
   return ws;
 }
@@ -121,14 +124,14 @@ describe("secrets never appear", () => {
         ["--show-config"],
         ["--show-config", "--format", "json"],
       ]) {
-        const r = await runBin([...baseArgv(leaf, { environment: "staging" }, POSITIONALS), ...args], { cwd: ws.dir, env: ws.env, bin: leaf.bin });
+        const r = await runBin([...baseArgv(leaf, { environment: "staging", since: "1h" }, POSITIONALS), ...args], { cwd: ws.dir, env: ws.env, bin: leaf.bin });
         for (const k of leaks(r.stdout + r.stderr)) found.push(`${leaf.words.join(" ")} ${args.join(" ")}: ${k}`);
         expect(r.code).not.toBe(1);
       }
     }
     for (const leaf of allLeaves()) {
       const path = leaf.words.join(" ");
-      const base = [...baseArgv(leaf, { environment: "staging" }, POSITIONALS), ...(EXTRA[path] ?? [])];
+      const base = [...baseArgv(leaf, { environment: "staging", since: "1h" }, POSITIONALS), ...(EXTRA[path] ?? [])];
       const codes: number[] = [];
       let leaked = 0;
       const runs = variants.flatMap(([name, extra, env]) => [false, true].map((json) => ({ name, extra, env, json })));

@@ -61,7 +61,7 @@ export const apply: InfoCommand = {
         saved.scope.environment,
       );
       const scope = confirmScope(file, saved, flags, resolved, configScope);
-      refuseUnconfirmed({ config: resolved.config, deps, flags }, scope.environment);
+      if (!cmd.readOnly) refuseUnconfirmed({ config: resolved.config, deps, flags }, scope.environment);
       const ctx = await createContext(cmd, deps, flags, resolved, scope);
       state.ctx = ctx;
       if (ctx.scope.target !== saved.scope.target) {
@@ -72,12 +72,14 @@ export const apply: InfoCommand = {
       if (resolved.digest !== saved.configDigest)
         ctx.log.warn(`configuration changed since ${file} was made (digest ${saved.configDigest.slice(0, 19)} → ${resolved.digest.slice(0, 19)})`);
 
-      const applied = await withScopeLock(cmd, ctx, saved.digest, async (locks) => {
+      const run = async (locks: Parameters<typeof applyPlan>[3]) => {
         await recheck(cmd, ctx, saved, file);
         return applyPlan(cmd, ctx, saved, locks, (p) => {
           state.plan = p;
         });
-      });
+      };
+      // A read-only command (evidence collection) takes no lock, as when it runs directly.
+      const applied = cmd.readOnly ? await run(undefined) : await withScopeLock(cmd, ctx, saved.digest, run);
       state.result = applied.result;
       return report(applied.exit);
     } catch (e) {

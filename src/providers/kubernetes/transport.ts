@@ -12,9 +12,18 @@ interface DenoLike {
   createHttpClient(o: { caCerts?: string[]; cert?: string; key?: string }): unknown;
 }
 
-/** Requests that never change cluster state: reads, server-side dry runs and access reviews (which only ask). */
+/**
+ * Requests that never change cluster state: reads, server-side dry runs, access reviews
+ * and self-subject reviews ("who am I"), which only ask and persist nothing.
+ */
 function readOnlyRequest(method: string, path: string): boolean {
-  return method === "GET" || method === "HEAD" || /[?&]dryRun=All(&|$)/.test(path) || path.startsWith("/apis/authorization.k8s.io/");
+  return (
+    method === "GET" ||
+    method === "HEAD" ||
+    /[?&]dryRun=All(&|$)/.test(path) ||
+    path.startsWith("/apis/authorization.k8s.io/") ||
+    /^\/apis\/authentication\.k8s\.io\/v1\/selfsubjectreviews(\?|$)/.test(path)
+  );
 }
 
 /** phase: while it answers plan or validate, only read-only requests are sent (the SDK's guard). */

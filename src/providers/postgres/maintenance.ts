@@ -1,5 +1,6 @@
 import type { Sql } from "postgres";
 import { OpsError } from "../../core/errors.ts";
+import type { Phase } from "../../core/providers.ts";
 import * as catalog from "./catalog.ts";
 import { type RunOptions, type RunOutcome, runStatement, type Statement, type Timeouts } from "./run-statement.ts";
 import { connectFailure, describeTarget, isConnectFailure, type PgTarget, pgErrorInfo, pgTarget } from "./target.ts";
@@ -41,7 +42,7 @@ export interface ConnectOptions {
   /** Session defaults for every read, so a catalog query never waits unbounded behind a lock. */
   readTimeouts: Timeouts;
   /** The run's stage: statements that change something are refused before "apply". */
-  phase?: () => "plan" | "validate" | "apply";
+  phase?: () => Phase;
 }
 
 const APPLICATION = "opsctl db-maintenance";

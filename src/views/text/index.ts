@@ -25,7 +25,8 @@ export function renderText(report: Report, s: Style): string {
     case "history":
       return renderHistory(report, s);
     case "text":
-      return (report.result as { text: string }).text;
+      // A command's own text: on the report (plannable commands) or as its result (report commands).
+      return report.text ?? (report.result as { text?: string } | null)?.text ?? "";
     case "raw-json":
       return JSON.stringify(report.result, null, 2);
     default:

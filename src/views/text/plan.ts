@@ -60,6 +60,7 @@ function checksLine(plan: Plan, s: Style): string {
 export function planFooter(report: Report): string {
   const plan = report.plan;
   if (!plan || report.mode !== "dry-run" || report.errors.length) return "";
-  if (!plan.actions.length) return "Dry run: nothing to change.";
+  if (!plan.actions.length) return report.readOnly ? "Dry run: nothing to read." : "Dry run: nothing to change.";
+  if (report.readOnly) return `Dry run: ${plan.actions.length} action(s) planned, nothing read or written. Run without --dry-run to run them.`;
   return `Dry run: ${plan.actions.length} change(s), nothing applied. Run without --dry-run to apply, or save with --out FILE and use 'opsctl apply FILE'.`;
 }

@@ -17,6 +17,8 @@ export function renderResult(report: Report, s: Style): string {
   ]);
   const sum = summarize(report.plan, result);
   const out = ["", s.bold("Result:"), rows.length ? table(["STATUS", "OPERATION", "RESOURCE", "DETAIL"], rows) : "  nothing to apply"];
+  const outputs = Object.entries(result.outputs ?? {});
+  if (outputs.length) out.push("", s.bold("Outputs:"), table(["NAME", "VALUE"], outputs));
   out.push(
     "",
     `Applied ${sum.applied} of ${sum.planned}: ${sum.failed} failed, ${sum.notReached} not reached, ${sum.skipped} skipped.${result.interrupted ? " Interrupted: nothing new was started." : ""}`,

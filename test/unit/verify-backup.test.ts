@@ -159,3 +159,32 @@ describe("postgres parsing", () => {
     expect(parseDumpHeader(new Uint8Array([0x50, 0x47, 0x44, 0x4d, 0x50, 1, 14, 0, 4]))).toContain("header truncated");
   });
 });
+
+describe("verify-backup manifests", () => {
+  const h = "a".repeat(64);
+  test("manifest.json and SHA256SUMS map names to keys under the prefix", async () => {
+    const { parseManifest } = await import("../../src/commands/verify-backup/manifest.ts");
+    expect(
+      parseManifest(
+        "p/manifest.json",
+        JSON.stringify({
+          files: [
+            { name: "x.tar", sha256: h.toUpperCase(), size: 3 },
+            { key: "p/y", sha256: h },
+          ],
+        }),
+        "p/",
+      ),
+    ).toEqual([
+      { key: "p/x.tar", sha256: h, size: 3 },
+      { key: "p/y", sha256: h },
+    ]);
+    expect(parseManifest("p/SHA256SUMS", `# made by backup.sh\n${h}  ./x.tar\n${h} *y\n`, "p/")).toEqual([
+      { key: "p/x.tar", sha256: h },
+      { key: "p/y", sha256: h },
+    ]);
+    expect(parseManifest("p/manifest.json", "{", "p/")).toContain("is not JSON");
+    expect(parseManifest("p/manifest.json", JSON.stringify({ files: [{ name: "x", sha256: "zz" }] }), "p/")).toContain("files[0] needs");
+    expect(parseManifest("p/SHA256SUMS", "nonsense\n", "p/")).toContain("line 1 is not");
+  });
+});

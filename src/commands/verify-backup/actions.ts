@@ -22,7 +22,10 @@ export const SCRATCH_TAG = { key: "opsctl:purpose", value: "verify-backup" };
 
 /** Scratch database names: deterministic from the plan's time and the action's position, shown in the plan. */
 export function scratchDatabaseName(createdAt: Date, index: number): string {
-  return `opsctl_verify_${createdAt.toISOString().replace(/[-:TZ.]/g, "").slice(0, 14)}_${index + 1}`;
+  return `opsctl_verify_${createdAt
+    .toISOString()
+    .replace(/[-:TZ.]/g, "")
+    .slice(0, 14)}_${index + 1}`;
 }
 
 export function verifyAction(f: Found, index: number, i: ActionInputs): Action {
@@ -33,7 +36,10 @@ export function verifyAction(f: Found, index: number, i: ActionInputs): Action {
       id,
       resource: { type: `backup.${f.spec.kind}`, id: f.key ?? f.spec.text, attributes: { source: f.spec.text, recoveryPoint: "none" } },
       operation: "verify",
-      reason: { summary: `NO recovery point: ${f.note}; verification will fail`, evidence: { source: f.spec.text, recoveryPoint: "none", finding: f.note ?? "" } },
+      reason: {
+        summary: `NO recovery point: ${f.note}; verification will fail`,
+        evidence: { source: f.spec.text, recoveryPoint: "none", finding: f.note ?? "" },
+      },
       call: { service: "opsctl", operation: "report-missing", parameters: { source: f.spec.text } },
       checks: [],
       preconditions: [],
@@ -88,11 +94,14 @@ function scratchFor(f: Found, level: Level, index: number, i: ActionInputs): str
   const out: string[] = [];
   const ttl = `expires ${i.scratch.ttl} after the run`;
   if (f.spec.kind === "ebs-snapshots" && rank(level) >= rank("restore")) {
-    out.push(`ebs-volume from ${f.point?.id} in ${i.scratch.availabilityZone} (${i.scratch.volumeType}), tagged ${SCRATCH_TAG.key}=${SCRATCH_TAG.value}, ${ttl}; deleted after`);
+    out.push(
+      `ebs-volume from ${f.point?.id} in ${i.scratch.availabilityZone} (${i.scratch.volumeType}), tagged ${SCRATCH_TAG.key}=${SCRATCH_TAG.value}, ${ttl}; deleted after`,
+    );
   }
   if (f.spec.kind === "postgres-dump") {
     if (f.spec.location.kind === "s3" && rank(level) >= rank("integrity")) out.push("local copy of the archive in the temp directory; removed after");
-    if (rank(level) >= rank("restore")) out.push(`postgres-database ${scratchDatabaseName(i.now, index)} on ${i.scratch.server ?? "the scratch server"}, ${ttl}; dropped after`);
+    if (rank(level) >= rank("restore"))
+      out.push(`postgres-database ${scratchDatabaseName(i.now, index)} on ${i.scratch.server ?? "the scratch server"}, ${ttl}; dropped after`);
   }
   return out;
 }
@@ -112,7 +121,18 @@ function callsFor(f: Found, level: Level, index: number, i: ActionInputs): Call[
             SnapshotId: f.point?.id,
             AvailabilityZone: i.scratch.availabilityZone,
             VolumeType: i.scratch.volumeType,
-            TagSpecifications: [{ ResourceType: "volume", Tags: [`${SCRATCH_TAG.key}=${SCRATCH_TAG.value}`, `opsctl:environment=${i.environment}`, "opsctl:plan-digest", "opsctl:expires-at", `opsctl:source-snapshot=${f.point?.id}`] }],
+            TagSpecifications: [
+              {
+                ResourceType: "volume",
+                Tags: [
+                  `${SCRATCH_TAG.key}=${SCRATCH_TAG.value}`,
+                  `opsctl:environment=${i.environment}`,
+                  "opsctl:plan-digest",
+                  "opsctl:expires-at",
+                  `opsctl:source-snapshot=${f.point?.id}`,
+                ],
+              },
+            ],
           },
         });
         calls.push({ service: "ec2", operation: "DescribeVolumes", parameters: { VolumeIds: ["(the scratch volume)"], until: "available" } });
@@ -123,16 +143,33 @@ function callsFor(f: Found, level: Level, index: number, i: ActionInputs): Call[
     case "s3":
       calls.push({ service: "s3", operation: "ListObjectsV2", parameters: { Bucket: spec.bucket, Prefix: spec.prefix } });
       if (at("integrity")) {
-        calls.push({ service: "s3", operation: "GetObject", parameters: { Bucket: spec.bucket, Key: `${spec.prefix}{manifest.json|SHA256SUMS}`, when: "the prefix has a manifest" } });
-        calls.push({ service: "s3", operation: "HeadObject", parameters: { Bucket: spec.bucket, Key: "(each object)", ChecksumMode: "ENABLED", count: f.facts.objects ?? 0 } });
-        calls.push({ service: "s3", operation: "GetObject", parameters: { Bucket: spec.bucket, Key: "(each object without a stored SHA-256 matching the manifest)", read: "in full, SHA-256" } });
+        calls.push({
+          service: "s3",
+          operation: "GetObject",
+          parameters: { Bucket: spec.bucket, Key: `${spec.prefix}{manifest.json|SHA256SUMS}`, when: "the prefix has a manifest" },
+        });
+        calls.push({
+          service: "s3",
+          operation: "HeadObject",
+          parameters: { Bucket: spec.bucket, Key: "(each object)", ChecksumMode: "ENABLED", count: f.facts.objects ?? 0 },
+        });
+        calls.push({
+          service: "s3",
+          operation: "GetObject",
+          parameters: { Bucket: spec.bucket, Key: "(each object without a stored SHA-256 matching the manifest)", read: "in full, SHA-256" },
+        });
       }
       return calls;
     case "postgres-dump": {
       const path = spec.location.kind === "file" ? (f.point?.id as string) : "(local copy)";
       if (spec.location.kind === "s3") {
         calls.push({ service: "s3", operation: "HeadObject", parameters: { Bucket: spec.location.bucket, Key: spec.location.key, ChecksumMode: "ENABLED" } });
-        if (at("integrity")) calls.push({ service: "s3", operation: "GetObject", parameters: { Bucket: spec.location.bucket, Key: spec.location.key, to: "(local copy)", read: "in full, SHA-256" } });
+        if (at("integrity"))
+          calls.push({
+            service: "s3",
+            operation: "GetObject",
+            parameters: { Bucket: spec.location.bucket, Key: spec.location.key, to: "(local copy)", read: "in full, SHA-256" },
+          });
       } else calls.push({ service: "file", operation: "stat", parameters: { path } });
       if (at("integrity")) {
         calls.push({ service: "pg_restore", operation: "--list", parameters: { archive: path } });
@@ -141,8 +178,14 @@ function callsFor(f: Found, level: Level, index: number, i: ActionInputs): Call[
       if (at("restore")) {
         const db = scratchDatabaseName(i.now, index);
         calls.push({ service: "postgres", operation: "CREATE DATABASE", parameters: { name: db, server: i.scratch.server ?? "(scratch server)" } });
-        calls.push({ service: "pg_restore", operation: "restore", parameters: { archive: path, dbname: db, options: "--exit-on-error --no-owner --no-privileges" } });
-        if (at("query")) for (const p of i.probes) calls.push({ service: "postgres", operation: "probe", parameters: { database: db, sql: p.sql, expect: p.expect, transaction: "read only" } });
+        calls.push({
+          service: "pg_restore",
+          operation: "restore",
+          parameters: { archive: path, dbname: db, options: "--exit-on-error --no-owner --no-privileges" },
+        });
+        if (at("query"))
+          for (const p of i.probes)
+            calls.push({ service: "postgres", operation: "probe", parameters: { database: db, sql: p.sql, expect: p.expect, transaction: "read only" } });
         calls.push({ service: "postgres", operation: "DROP DATABASE", parameters: { name: db, with: "FORCE" } });
       }
       return calls;

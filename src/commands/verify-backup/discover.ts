@@ -38,7 +38,12 @@ export async function discover(spec: SourceSpec, p: DiscoverPorts): Promise<Foun
       return [
         {
           spec,
-          point: { id: `s3://${spec.bucket}/${spec.prefix}`, time: newest.lastModified.toISOString(), sizeBytes: size, location: `s3://${spec.bucket}/${spec.prefix}` },
+          point: {
+            id: `s3://${spec.bucket}/${spec.prefix}`,
+            time: newest.lastModified.toISOString(),
+            sizeBytes: size,
+            location: `s3://${spec.bucket}/${spec.prefix}`,
+          },
           facts: { objects: objects.length, newestObject: newest.key },
         },
       ];
@@ -96,7 +101,13 @@ export function ebsPoints(spec: Extract<SourceSpec, { kind: "ebs-snapshots" }>, 
     const pending = sorted.filter((s) => s.state === "pending" && (!done || s.startTime > done.startTime)).length;
     const note = pending ? `${pending} newer snapshot(s) of ${volumeId} still pending` : undefined;
     if (!done) {
-      out.push({ spec, key: volumeId, point: null, note: `no completed snapshot of ${volumeId} (${sorted.map((s) => `${s.id} ${s.state}`).join(", ")})`, facts: { volumeId } });
+      out.push({
+        spec,
+        key: volumeId,
+        point: null,
+        note: `no completed snapshot of ${volumeId} (${sorted.map((s) => `${s.id} ${s.state}`).join(", ")})`,
+        facts: { volumeId },
+      });
       continue;
     }
     out.push({

@@ -15,7 +15,12 @@ export function leftoverVolumeAction(v: ScratchVolume, now: Date): Action {
     operation: "delete",
     reason: {
       summary: `scratch volume left by an earlier verify-backup run (plan ${v.tags["opsctl:plan-digest"] ?? "?"}, ${expiryText(expires, now)})`,
-      evidence: { purposeTag: "opsctl:purpose=verify-backup", environment: v.tags["opsctl:environment"] ?? "", planDigest: v.tags["opsctl:plan-digest"] ?? "", expiresAt: expires },
+      evidence: {
+        purposeTag: "opsctl:purpose=verify-backup",
+        environment: v.tags["opsctl:environment"] ?? "",
+        planDigest: v.tags["opsctl:plan-digest"] ?? "",
+        expiresAt: expires,
+      },
     },
     call: { service: "ec2", operation: "DeleteVolume", parameters: { VolumeId: v.id } },
     checks: [],

@@ -93,19 +93,7 @@ export async function createScratchServer(dsn: string, connectTimeoutSeconds: nu
       await admin.unsafe(`drop database if exists ${ident(name)} with (force)`);
       return "dropped";
     },
-    async probe(database, sql, timeoutMs) {
-      const db = postgres(dbUrl(database), opts);
-      try {
-        return await db.begin("read only", async (tx) => {
-          await tx.unsafe(`set local statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
-          const rows = await tx.unsafe(sql);
-          const first = rows[0] as Record<string, unknown> | undefined;
-          return first ? Object.values(first)[0] : undefined;
-        });
-      } finally {
-        await db.end({ timeout: 2 }).catch(() => {});
-      }
-    },
+    probe: (database, sql, timeoutMs) => probeOnce(dbUrl(database), sql, timeoutMs),
     async leftovers() {
       const rows = await admin<{ name: string; comment: string | null }[]>`
         select datname as name, shobj_description(oid, 'pg_database') as comment from pg_database where datname like 'opsctl\\_verify\\_%'`;
@@ -129,4 +117,23 @@ export async function createScratchServer(dsn: string, connectTimeoutSeconds: nu
 
 function literal(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
+}
+
+export type Target = string | { host: string; port: number; user: string; database: string };
+
+/** One probe in a read-only transaction on its own connection: the first column of the first row. */
+export async function probeOnce(target: Target, sql: string, timeoutMs: number): Promise<unknown> {
+  const { default: postgres } = await import("postgres");
+  const opts = { max: 1, idle_timeout: 0, connect_timeout: 10, onnotice: () => {} };
+  const db = typeof target === "string" ? postgres(target, opts) : postgres({ ...target, ...opts });
+  try {
+    return await db.begin("read only", async (tx) => {
+      await tx.unsafe(`set local statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+      const rows = await tx.unsafe(sql);
+      const first = rows[0] as Record<string, unknown> | undefined;
+      return first ? Object.values(first)[0] : undefined;
+    });
+  } finally {
+    await db.end({ timeout: 2 }).catch(() => {});
+  }
 }

@@ -7,7 +7,7 @@ import type { Logger } from "./log.ts";
 import type { Action, Check, Plan, Scope, Skipped } from "./plan.ts";
 import type { LiveState } from "./preconditions.ts";
 import type { Phase, ProviderDefinition, ProviderFactory, ProviderTypes } from "./providers.ts";
-import type { Report } from "./report.ts";
+import type { ErrorClass, Report } from "./report.ts";
 
 export type Flags = Record<string, string | boolean | number | string[] | undefined>;
 
@@ -54,7 +54,25 @@ export interface Validation {
   actions?: Record<string, Check[]>;
 }
 
-export type ApplyOutcome = { status: "applied" | "already-done"; detail?: string; outputs?: Record<string, string> };
+export interface ApplyOutcome {
+  status: "applied" | "already-done" | "failed";
+  detail?: string;
+  outputs?: Record<string, string>;
+  /**
+   * With status "failed": why. A handler returns (not throws) a failure when it has a
+   * record to keep, e.g. class "verification" for a check that did not hold.
+   */
+  error?: { class: ErrorClass; code?: string; message: string };
+  /**
+   * Resources the action created, even if it removed them again. An action that states
+   * this (also as []) counts as a change for the exit code only when it is not empty:
+   * a verification that created nothing and failed is exit 3, one that created scratch
+   * resources is exit 5.
+   */
+  created?: string[];
+  /** What the action measured (kept in the result, covered by its evidence digest). */
+  evidence?: Record<string, unknown>;
+}
 
 // biome-ignore lint/suspicious/noExplicitAny: see RunContext
 export type ApplyHandler<S = any> = (action: Action, ctx: RunContext<S>, plan: Plan) => Promise<ApplyOutcome>;

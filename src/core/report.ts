@@ -5,7 +5,8 @@ import type { Plan, Scope } from "./plan.ts";
 export type Mode = "dry-run" | "apply" | "show-config" | "info" | "error";
 
 export type ActionStatus = "applied" | "already-done" | "failed" | "skipped" | "not-reached";
-export type ErrorClass = "remote" | "auth" | "validation" | "internal";
+/** "verification": the action ran and what it checked did not hold (a finding, not a crash). */
+export type ErrorClass = "remote" | "auth" | "validation" | "verification" | "internal";
 
 export interface ActionResult {
   id: string;
@@ -15,6 +16,10 @@ export interface ActionResult {
   detail?: string;
   error?: { class: ErrorClass; code?: string; message: string };
   outputs?: Record<string, string>;
+  /** Resources the action created, even if it removed them again (exit codes count these as changes). */
+  created?: string[];
+  /** What the action measured, for the record; covered by ExecutionResult.evidenceDigest. */
+  evidence?: Record<string, unknown>;
   durationMs: number;
 }
 
@@ -23,6 +28,8 @@ export interface ExecutionResult {
   finishedAt: string;
   interrupted: boolean;
   actions: ActionResult[];
+  /** sha256 over the plan digest and every action's result and evidence, when actions record evidence. */
+  evidenceDigest?: string;
 }
 
 export interface Summary {

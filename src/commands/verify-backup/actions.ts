@@ -13,12 +13,17 @@ export interface ActionInputs {
   now: Date;
   environment: string;
   probes: Probe[];
-  scratch: { availabilityZone: string; volumeType: string; ttl: string; server?: string };
+  scratch: { availabilityZone: string; volumeType: string; ttl: string; server?: string; directory: string };
 }
 
 type Call = { service: string; operation: string; parameters: Record<string, unknown> };
 
 export const SCRATCH_TAG = { key: "opsctl:purpose", value: "verify-backup" };
+
+/** Scratch data directories for pgBackRest restores: same scheme. */
+export function scratchDirName(createdAt: Date, index: number): string {
+  return scratchDatabaseName(createdAt, index).replaceAll("_", "-");
+}
 
 /** Scratch database names: deterministic from the plan's time and the action's position, shown in the plan. */
 export function scratchDatabaseName(createdAt: Date, index: number): string {
@@ -102,6 +107,9 @@ function scratchFor(f: Found, level: Level, index: number, i: ActionInputs): str
     if (f.spec.location.kind === "s3" && rank(level) >= rank("integrity")) out.push("local copy of the archive in the temp directory; removed after");
     if (rank(level) >= rank("restore"))
       out.push(`postgres-database ${scratchDatabaseName(i.now, index)} on ${i.scratch.server ?? "the scratch server"}, ${ttl}; dropped after`);
+  }
+  if (f.spec.kind === "pgbackrest" && rank(level) >= rank("restore")) {
+    out.push(`data directory ${i.scratch.directory}/${scratchDirName(i.now, index)} with PostgreSQL ${f.facts.pgVersion ?? ""} on a private Unix socket (archiving off), ${ttl}; stopped and removed after`);
   }
   return out;
 }
@@ -190,9 +198,20 @@ function callsFor(f: Found, level: Level, index: number, i: ActionInputs): Call[
       }
       return calls;
     }
-    case "pgbackrest":
-      calls.push({ service: "pgbackrest", operation: "info", parameters: { stanza: spec.stanza } });
+    case "pgbackrest": {
+      const label = f.point?.id;
+      calls.push({ service: "pgbackrest", operation: "info", parameters: { stanza: spec.stanza, output: "json" } });
+      if (at("integrity")) calls.push({ service: "pgbackrest", operation: "verify", parameters: { stanza: spec.stanza, output: "text", set: label } });
+      if (at("restore")) {
+        const dir = `${i.scratch.directory}/${scratchDirName(i.now, index)}`;
+        calls.push({ service: "pgbackrest", operation: "restore", parameters: { stanza: spec.stanza, set: label, "pg1-path": `${dir}/data`, type: "immediate", "target-action": "promote", "archive-mode": "off" } });
+        calls.push({ service: "pg_ctl", operation: "start", parameters: { data: `${dir}/data`, listen_addresses: "", unix_socket_directories: dir, archive_mode: "off", until: "recovery ended" } });
+        if (at("query")) for (const p of i.probes) calls.push({ service: "postgres", operation: "probe", parameters: { socket: dir, sql: p.sql, expect: p.expect, transaction: "read only" } });
+        calls.push({ service: "pg_ctl", operation: "stop", parameters: { data: `${dir}/data`, mode: "immediate" } });
+        calls.push({ service: "file", operation: "remove", parameters: { path: dir } });
+      }
       return calls;
+    }
   }
 }
 

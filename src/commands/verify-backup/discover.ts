@@ -2,6 +2,7 @@ import { open, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { EbsRestorePort, Snapshot } from "../../providers/aws/ebs-restore.ts";
 import type { S3BackupsPort } from "../../providers/aws/s3-backups.ts";
+import type { PgBackRestPort } from "../../providers/pgbackrest/pgbackrest.ts";
 import { HEADER_BYTES, parseDumpHeader } from "../../providers/postgres/dump.ts";
 import type { RecoveryPoint } from "./evidence.ts";
 import type { SourceSpec } from "./sources.ts";
@@ -23,6 +24,7 @@ export interface Found {
 export interface DiscoverPorts {
   ebs: () => Promise<EbsRestorePort>;
   s3: () => Promise<S3BackupsPort>;
+  pgbackrest: () => PgBackRestPort;
   cwd: string;
 }
 
@@ -84,8 +86,21 @@ export async function discover(spec: SourceSpec, p: DiscoverPorts): Promise<Foun
         },
       ];
     }
-    case "pgbackrest":
-      return [{ spec, point: null, note: "pgbackrest sources are not supported by this build", facts: {} }];
+    case "pgbackrest": {
+      const sets = (await p.pgbackrest().backups(spec.stanza)).sort((a, b) => a.stop.getTime() - b.stop.getTime());
+      const good = sets.filter((b) => !b.error);
+      const newest = good.at(-1);
+      if (!newest) return [{ spec, point: null, note: sets.length ? `every backup set of stanza ${spec.stanza} has errors` : `stanza ${spec.stanza} has no backup sets`, facts: {} }];
+      const failedLater = sets.filter((b) => b.error && b.stop > newest.stop).length;
+      return [
+        {
+          spec,
+          point: { id: newest.label, time: newest.stop.toISOString(), sizeBytes: newest.sizeBytes, location: `pgbackrest stanza ${spec.stanza}` },
+          ...(failedLater ? { note: `${failedLater} newer backup set(s) marked with errors` } : {}),
+          facts: { label: newest.label, backupType: newest.type, pgVersion: newest.pgVersion, repoSizeBytes: newest.repoSizeBytes, backupSets: sets.length },
+        },
+      ];
+    }
   }
 }
 

@@ -66,7 +66,14 @@ export function verifyAction(f: Found, index: number, i: ActionInputs): Action {
       type: `backup.${f.spec.kind}`,
       id: f.point.id,
       ...(f.key ? { name: f.key } : {}),
-      attributes: { source: f.spec.text, location: f.point.location, time: f.point.time, sizeBytes: f.point.sizeBytes, ...f.facts },
+      attributes: {
+        source: f.spec.text,
+        location: f.point.location,
+        time: f.point.time,
+        sizeBytes: f.point.sizeBytes,
+        ...f.facts,
+        ...(scratchName(f, level, index, i) ? { scratchName: scratchName(f, level, index, i) as string } : {}),
+      },
     },
     operation: "verify",
     reason: {
@@ -94,6 +101,14 @@ export function verifyAction(f: Found, index: number, i: ActionInputs): Action {
   };
 }
 
+/** The name of the scratch database or directory an action creates (recorded so a saved plan applies the same). */
+function scratchName(f: Found, level: Level, index: number, i: ActionInputs): string | undefined {
+  if (rank(level) < rank("restore")) return undefined;
+  if (f.spec.kind === "postgres-dump") return scratchDatabaseName(i.now, index);
+  if (f.spec.kind === "pgbackrest") return scratchDirName(i.now, index);
+  return undefined;
+}
+
 /** The scratch resources an action will create, as plain words for the plan. */
 function scratchFor(f: Found, level: Level, index: number, i: ActionInputs): string[] {
   const out: string[] = [];
@@ -109,7 +124,9 @@ function scratchFor(f: Found, level: Level, index: number, i: ActionInputs): str
       out.push(`postgres-database ${scratchDatabaseName(i.now, index)} on ${i.scratch.server ?? "the scratch server"}, ${ttl}; dropped after`);
   }
   if (f.spec.kind === "pgbackrest" && rank(level) >= rank("restore")) {
-    out.push(`data directory ${i.scratch.directory}/${scratchDirName(i.now, index)} with PostgreSQL ${f.facts.pgVersion ?? ""} on a private Unix socket (archiving off), ${ttl}; stopped and removed after`);
+    out.push(
+      `data directory ${i.scratch.directory}/${scratchDirName(i.now, index)} with PostgreSQL ${f.facts.pgVersion ?? ""} on a private Unix socket (archiving off), ${ttl}; stopped and removed after`,
+    );
   }
   return out;
 }
@@ -204,9 +221,19 @@ function callsFor(f: Found, level: Level, index: number, i: ActionInputs): Call[
       if (at("integrity")) calls.push({ service: "pgbackrest", operation: "verify", parameters: { stanza: spec.stanza, output: "text", set: label } });
       if (at("restore")) {
         const dir = `${i.scratch.directory}/${scratchDirName(i.now, index)}`;
-        calls.push({ service: "pgbackrest", operation: "restore", parameters: { stanza: spec.stanza, set: label, "pg1-path": `${dir}/data`, type: "immediate", "target-action": "promote", "archive-mode": "off" } });
-        calls.push({ service: "pg_ctl", operation: "start", parameters: { data: `${dir}/data`, listen_addresses: "", unix_socket_directories: dir, archive_mode: "off", until: "recovery ended" } });
-        if (at("query")) for (const p of i.probes) calls.push({ service: "postgres", operation: "probe", parameters: { socket: dir, sql: p.sql, expect: p.expect, transaction: "read only" } });
+        calls.push({
+          service: "pgbackrest",
+          operation: "restore",
+          parameters: { stanza: spec.stanza, set: label, "pg1-path": `${dir}/data`, type: "immediate", "target-action": "promote", "archive-mode": "off" },
+        });
+        calls.push({
+          service: "pg_ctl",
+          operation: "start",
+          parameters: { data: `${dir}/data`, listen_addresses: "", unix_socket_directories: dir, archive_mode: "off", until: "recovery ended" },
+        });
+        if (at("query"))
+          for (const p of i.probes)
+            calls.push({ service: "postgres", operation: "probe", parameters: { socket: dir, sql: p.sql, expect: p.expect, transaction: "read only" } });
         calls.push({ service: "pg_ctl", operation: "stop", parameters: { data: `${dir}/data`, mode: "immediate" } });
         calls.push({ service: "file", operation: "remove", parameters: { path: dir } });
       }

@@ -24,7 +24,7 @@ export interface Found {
 export interface DiscoverPorts {
   ebs: () => Promise<EbsRestorePort>;
   s3: () => Promise<S3BackupsPort>;
-  pgbackrest: () => PgBackRestPort;
+  pgbackrest: () => Promise<PgBackRestPort>;
   cwd: string;
 }
 
@@ -87,10 +87,18 @@ export async function discover(spec: SourceSpec, p: DiscoverPorts): Promise<Foun
       ];
     }
     case "pgbackrest": {
-      const sets = (await p.pgbackrest().backups(spec.stanza)).sort((a, b) => a.stop.getTime() - b.stop.getTime());
+      const sets = (await (await p.pgbackrest()).backups(spec.stanza)).sort((a, b) => a.stop.getTime() - b.stop.getTime());
       const good = sets.filter((b) => !b.error);
       const newest = good.at(-1);
-      if (!newest) return [{ spec, point: null, note: sets.length ? `every backup set of stanza ${spec.stanza} has errors` : `stanza ${spec.stanza} has no backup sets`, facts: {} }];
+      if (!newest)
+        return [
+          {
+            spec,
+            point: null,
+            note: sets.length ? `every backup set of stanza ${spec.stanza} has errors` : `stanza ${spec.stanza} has no backup sets`,
+            facts: {},
+          },
+        ];
       const failedLater = sets.filter((b) => b.error && b.stop > newest.stop).length;
       return [
         {
@@ -142,6 +150,7 @@ async function header(read: () => Promise<Uint8Array>): Promise<{ note?: string;
   const facts: Record<string, string> = { archiveFormat: h.format, archiveVersion: h.archiveVersion };
   if (h.database) facts.dumpedDatabase = h.database;
   if (h.serverVersion) facts.dumpedFromServer = h.serverVersion;
+  if (h.dumpVersion) facts.dumpedWithPgDump = h.dumpVersion;
   if (h.createdLocal) facts.dumpCreatedLocal = h.createdLocal;
   return { facts };
 }

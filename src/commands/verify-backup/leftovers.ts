@@ -48,3 +48,22 @@ function expiryText(expiresAt: string, now: Date): string {
   if (Number.isNaN(t)) return "no expiry tag";
   return t < now.getTime() ? `expired ${expiresAt}` : `expires ${expiresAt}`;
 }
+
+export function leftoverDirAction(dir: string, m: Record<string, string>, now: Date): Action {
+  return {
+    id: `remove-leftover:${dir}`,
+    resource: {
+      type: "local.directory",
+      id: dir,
+      attributes: { source: m.source ?? "", planDigest: m.planDigest ?? "", expiresAt: m.expiresAt ?? "", pgVersion: m.pgVersion ?? "" },
+    },
+    operation: "delete",
+    reason: {
+      summary: `pgBackRest scratch directory left by an earlier verify-backup run (plan ${m.planDigest ?? "?"}, ${expiryText(m.expiresAt ?? "", now)})`,
+      evidence: { marker: "opsctl-verify-backup.json", environment: m.environment ?? "", planDigest: m.planDigest ?? "", expiresAt: m.expiresAt ?? "" },
+    },
+    call: { service: "file", operation: "remove", parameters: { path: dir, first: "pg_ctl stop -m immediate if a server runs there" } },
+    checks: [],
+    preconditions: [{ description: "still a verify-backup scratch directory", attribute: "marker.purpose", expected: "verify-backup", test: "equals" }],
+  };
+}

@@ -71,7 +71,7 @@ async function run(spec: Spec, label: string, pgVersion: string, o: VerifyOption
   ev.level.reached = "integrity";
   if (rank(o.target) < rank("restore")) return;
 
-  const dir = br.makeScratchDir(p.scratchBase, p.dirName, { purpose: "verify-backup", source: spec.text, ...o.marker });
+  const dir = br.makeScratchDir(p.scratchBase, p.dirName, { purpose: "verify-backup", source: spec.text, pgVersion, ...o.marker });
   const cluster = { dir, socketDir: dir, port: SOCKET_PORT };
   scratch.add({ kind: "pgbackrest-scratch-dir", id: dir }, async () => {
     await br.stop(cluster, pgVersion);

@@ -58,6 +58,8 @@ export function verifyAction(f: Found, index: number, i: ActionInputs): Action {
     `${f.point.id}, taken ${f.point.time}, ${formatBytes(f.point.sizeBytes)}, ${age} old`,
     fresh.ok ? `fresh (≤ ${i.maxAge.text})` : `STALE (> ${i.maxAge.text}): will fail freshness`,
     `verify at ${level}${capped ? ` (${capped})` : ""}`,
+    ...(scratchName(f, level, index, i) ? [`scratch ${scratchName(f, level, index, i)}`] : []),
+    ...(f.spec.kind === "ebs-snapshots" && rank(level) >= rank("restore") ? [`scratch volume in ${i.scratch.availabilityZone}`] : []),
     ...(f.note ? [f.note] : []),
   ].join("; ");
   return {

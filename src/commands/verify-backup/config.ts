@@ -5,7 +5,13 @@ import { parseSource, SOURCE_FORMS } from "./sources.ts";
 
 const source = v.pipe(
   v.string(),
-  v.check((s) => parseSource(s).ok, `must be a backup source: ${SOURCE_FORMS.join(", ")}`),
+  v.check(
+    (s) => parseSource(s).ok,
+    (issue) => {
+      const r = parseSource(String(issue.input));
+      return r.ok ? `must be a backup source: ${SOURCE_FORMS.join(", ")}` : r.message;
+    },
+  ),
 );
 
 export const VerifyBackupSchema = v.strictObject({

@@ -107,6 +107,23 @@ export async function removeLeftover(action: Action, c: unknown): Promise<ApplyO
   const ctx = c as VerifyContext;
   const id = action.resource.id;
   let r: "removed" | "not-found";
+  try {
+    r = await removeOne(action, ctx, id);
+  } catch (e) {
+    // PostgreSQL errors carry a SQLSTATE; 42501 is a permission the scratch role lacks.
+    const err = e as { code?: string; message?: string };
+    if (action.resource.type !== "postgres.database") throw e;
+    return {
+      status: "failed",
+      error: { class: err.code === "42501" ? "auth" : "remote", ...(err.code ? { code: err.code } : {}), message: `DROP DATABASE ${id}: ${err.message ?? e}` },
+      created: [],
+    };
+  }
+  return { status: r === "removed" ? "applied" : "already-done", detail: r === "removed" ? "leftover removed" : "already gone", created: [] };
+}
+
+async function removeOne(action: Action, ctx: VerifyContext, id: string): Promise<"removed" | "not-found"> {
+  let r: "removed" | "not-found";
   if (action.resource.type === "aws.ec2.volume") r = (await (await ebs(ctx)).deleteVolume(id)) === "deleted" ? "removed" : "not-found";
   else if (action.resource.type === "postgres.database") r = (await (await scratchServer(ctx)).dropDatabase(id)) === "dropped" ? "removed" : "not-found";
   else {
@@ -114,7 +131,7 @@ export async function removeLeftover(action: Action, c: unknown): Promise<ApplyO
     await br.stop({ dir: id, socketDir: id, port: 5432 }, str(action.resource.attributes.pgVersion) || "15");
     r = br.removeDir(id);
   }
-  return { status: r === "removed" ? "applied" : "already-done", detail: r === "removed" ? "leftover removed" : "already gone", created: [] };
+  return r;
 }
 
 export async function live(action: Action, c: unknown): Promise<LiveState | undefined> {

@@ -94,13 +94,9 @@ export const pgRestore = perRun((ctx: RunContext) => locateTool("pg_restore", (c
 export const scratchServer = perRun(async (ctx: RunContext): Promise<ScratchServer> => {
   const dsn = ctx.secret("verifyBackup.scratch.dsn");
   if (!dsn) {
-    throw usageError([
-      {
-        message:
-          "verifyBackup.scratch.dsn is not set: restoring a pgdump: source needs a scratch PostgreSQL server (a postgres:// URL whose role has CREATEDB)",
-        source: { kind: "default", name: "verifyBackup.scratch.dsn" },
-      },
-    ]);
+    throw usageError(
+      "verifyBackup.scratch.dsn is not set: restoring a pgdump: source needs a scratch PostgreSQL server (a postgres:// URL whose role has CREATEDB)",
+    );
   }
   try {
     return await ctx.provider("pgScratch", dsn);

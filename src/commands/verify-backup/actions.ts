@@ -220,7 +220,12 @@ function callsFor(f: Found, level: Level, index: number, i: ActionInputs): Call[
     case "pgbackrest": {
       const label = f.point?.id;
       calls.push({ service: "pgbackrest", operation: "info", parameters: { stanza: spec.stanza, output: "json" } });
-      if (at("integrity")) calls.push({ service: "pgbackrest", operation: "verify", parameters: { stanza: spec.stanza, output: "text", set: label } });
+      if (at("integrity"))
+        calls.push({
+          service: "pgbackrest",
+          operation: "verify",
+          parameters: { stanza: spec.stanza, output: "text", verbose: true, reads: `the whole repository (verify has no --set); judged on ${label} and WAL` },
+        });
       if (at("restore")) {
         const dir = `${i.scratch.directory}/${scratchDirName(i.now, index)}`;
         calls.push({

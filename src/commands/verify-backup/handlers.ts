@@ -24,7 +24,11 @@ export async function verifyHandler(action: Action, c: unknown, plan: Plan): Pro
   const ev = action.reason.evidence;
   const parsed = parseSource(str(attrs.source));
   if (!parsed.ok) throw new Error(parsed.message);
-  const spec = parsed.spec;
+  // A relative dump path was resolved against the working directory when planning: use what the plan recorded.
+  const spec =
+    parsed.spec.kind === "postgres-dump" && parsed.spec.location.kind === "file"
+      ? { ...parsed.spec, location: { kind: "file" as const, path: action.resource.id } }
+      : parsed.spec;
   const target = str(ev.level) as Level;
   const requested = str(ev.levelRequested) as Level;
   if (ev.recoveryPoint === "none") {

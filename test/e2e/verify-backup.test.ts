@@ -130,7 +130,7 @@ describe("verify-backup (compiled binary)", () => {
     expect(await scratchDatabases()).toEqual([]);
     expect(await moto.volumeIds()).toEqual(volumes);
 
-    const text = await runBin(vb("--source", `pgdump:${dumps.good}`, "--level", "restore", "--dry-run"), { cwd, env });
+    const text = await runBin(["verify-backup", "--environment", "staging", "--source", `pgdump:${dumps.good}`, "--level", "restore", "--dry-run"], { cwd, env });
     expect(text.code).toBe(10);
     expect(text.stdout).toMatch(/verify \(6 calls\)\s+\S+good\.dump\s+-\s+\S+good\.dump, taken .*; fresh \(≤ 26h\); verify at restore; scratch opsctl_verify_/);
   });
@@ -176,7 +176,7 @@ describe("verify-backup (compiled binary)", () => {
 
   test("text result: each source's level, restore time, scratch created and removed, the evidence digest", async () => {
     const { dir: cwd, env } = ws();
-    const r = await runBin(vb("--source", `pgdump:${dumps.good}`, "--level", "query", ...probe), { cwd, env });
+    const r = await runBin(["verify-backup", "--environment", "staging", "--source", `pgdump:${dumps.good}`, "--level", "query", ...probe], { cwd, env });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/applied\s+verify\s+\S+good\.dump\s+verified at query; restore \d+\.\d s; scratch 1 created, 1 removed/);
     expect(r.stdout).toMatch(/Evidence digest: sha256:[0-9a-f]{64}/);

@@ -130,7 +130,10 @@ describe("verify-backup (compiled binary)", () => {
     expect(await scratchDatabases()).toEqual([]);
     expect(await moto.volumeIds()).toEqual(volumes);
 
-    const text = await runBin(["verify-backup", "--environment", "staging", "--source", `pgdump:${dumps.good}`, "--level", "restore", "--dry-run"], { cwd, env });
+    const text = await runBin(["verify-backup", "--environment", "staging", "--source", `pgdump:${dumps.good}`, "--level", "restore", "--dry-run"], {
+      cwd,
+      env,
+    });
     expect(text.code).toBe(10);
     expect(text.stdout).toMatch(/verify \(6 calls\)\s+\S+good\.dump\s+-\s+\S+good\.dump, taken .*; fresh \(≤ 26h\); verify at restore; scratch opsctl_verify_/);
   });

@@ -106,6 +106,7 @@ describe("verify-backup (compiled binary)", () => {
     expect([pg.call.operation, ...pg.steps.map((s: { operation: string }) => s.operation)]).toEqual([
       "DROP DATABASE",
       "stat",
+      "sha256",
       "--list",
       "--file /dev/null",
       "CREATE DATABASE",
@@ -135,7 +136,7 @@ describe("verify-backup (compiled binary)", () => {
       env,
     });
     expect(text.code).toBe(10);
-    expect(text.stdout).toMatch(/verify \(6 calls\)\s+\S+good\.dump\s+-\s+\S+good\.dump, taken .*; fresh \(≤ 26h\); verify at restore; scratch opsctl_verify_/);
+    expect(text.stdout).toMatch(/verify \(7 calls\)\s+\S+good\.dump\s+-\s+\S+good\.dump, taken .*; fresh \(≤ 26h\); verify at restore; scratch opsctl_verify_/);
   });
 
   test("apply: a good backup at each level verifies (exit 0) with evidence and a digest; scratch resources are gone", async () => {
@@ -374,6 +375,25 @@ describe("verify-backup (compiled binary)", () => {
     expect(b.code).toBe(2);
     expect(b.stderr).toContain("verifyBackup.level");
     expect(b.stderr).toContain("verifyBackup.sources");
+  });
+
+  test("a plan saved with --dry-run --out is verified as reviewed by opsctl apply FILE", async () => {
+    const { dir: cwd, env } = ws();
+    const dry = await runBin(vb("--source", `pgdump:${dumps.good}`, "--level", "restore", "--dry-run", "--out", "plan.json"), { cwd, env });
+    expect(dry.code).toBe(10);
+    const r = await runBin(["apply", "plan.json", "--format", "json"], { cwd, env });
+    expect(r.code).toBe(0);
+    expect(r.json.result.actions[0].evidence).toMatchObject({ verified: true, level: { reached: "restore" } });
+    expect(await scratchDatabases()).toEqual([]);
+    canaryFree(r);
+  });
+
+  test("a scratch DSN that is not a postgres:// URL is a usage error naming the key, not echoing it", async () => {
+    const { dir: cwd, env } = ws("", () => `mysql://root:${SCRATCH_PASSWORD}@db/x`);
+    const r = await runBin(vb("--source", `pgdump:${dumps.good}`, "--level", "restore"), { cwd, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("verifyBackup.scratch.dsn: the scratch DSN must start with postgres:// (not mysql://)");
+    canaryFree(r);
   });
 
   test("sources from the environment's config; --show-config shows the DSN as set, never its value", async () => {

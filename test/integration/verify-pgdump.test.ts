@@ -93,6 +93,23 @@ describe("verify-backup pgdump engine (real PostgreSQL)", () => {
     expect(ev.teardown.created).toEqual([]);
   });
 
+  test("a .sha256 beside the archive is compared; without one the hash is recorded", async () => {
+    const { createHash } = await import("node:crypto");
+    const { readFileSync, writeFileSync } = await import("node:fs");
+    const plainEv = await verifyPgDump(spec(good), options("integrity"), ports());
+    expect(plainEv.checksums[0]).toMatchObject({ expectedFrom: "none (no .sha256 beside the archive); recorded", ok: true, how: "full-read" });
+    const withSum = join(dir, "summed.dump");
+    copyFileSync(good, withSum);
+    writeFileSync(`${withSum}.sha256`, `${createHash("sha256").update(readFileSync(good)).digest("hex")}  summed.dump\n`);
+    const ok = await verifyPgDump(spec(withSum), options("integrity"), ports());
+    expect(ok.verified).toBe(true);
+    expect(ok.checksums[0]).toMatchObject({ expectedFrom: `${withSum}.sha256`, ok: true });
+    flipBytes(withSum, 0.3, 1);
+    const bad = await verifyPgDump(spec(withSum), options("integrity"), ports());
+    expect(bad.verified).toBe(false);
+    expect(bad.findings[0]).toStartWith(`checksum mismatch: ${withSum} ${withSum}.sha256 SHA-256`);
+  });
+
   test("a truncated dump fails integrity", async () => {
     const bad = join(dir, "truncated.dump");
     copyFileSync(good, bad);

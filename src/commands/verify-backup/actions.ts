@@ -197,7 +197,10 @@ function callsFor(f: Found, level: Level, index: number, i: ActionInputs): Call[
             operation: "GetObject",
             parameters: { Bucket: spec.location.bucket, Key: spec.location.key, to: "(local copy)", read: "in full, SHA-256" },
           });
-      } else calls.push({ service: "file", operation: "stat", parameters: { path } });
+      } else {
+        calls.push({ service: "file", operation: "stat", parameters: { path } });
+        if (at("integrity")) calls.push({ service: "file", operation: "sha256", parameters: { path, compareWith: `${path}.sha256 (if present)` } });
+      }
       if (at("integrity")) {
         calls.push({ service: "pg_restore", operation: "--list", parameters: { archive: path } });
         calls.push({ service: "pg_restore", operation: "--file /dev/null", parameters: { archive: path } });

@@ -3,7 +3,7 @@ import type { EbsRestorePort } from "../../providers/aws/ebs-restore.ts";
 import type { S3BackupsPort } from "../../providers/aws/s3-backups.ts";
 import type { PgBackRestPort } from "../../providers/pgbackrest/pgbackrest.ts";
 import { locateTool } from "../../providers/postgres/pg-tools.ts";
-import type { ScratchServer } from "../../providers/postgres/scratch.ts";
+import { parseDsn, type ScratchServer } from "../../providers/postgres/scratch.ts";
 import { awsOptions, parseDuration, perRun, type RunContext, remoteError, usageError } from "../../sdk/index.ts";
 import type { VerifyContext } from "./config.ts";
 import { type Level, rank } from "./levels.ts";
@@ -97,6 +97,11 @@ export const scratchServer = perRun(async (ctx: RunContext): Promise<ScratchServ
     throw usageError(
       "verifyBackup.scratch.dsn is not set: restoring a pgdump: source needs a scratch PostgreSQL server (a postgres:// URL whose role has CREATEDB)",
     );
+  }
+  try {
+    parseDsn(dsn);
+  } catch (e) {
+    throw usageError(`verifyBackup.scratch.dsn: ${(e as Error).message}`);
   }
   try {
     return await ctx.provider("pgScratch", dsn);

@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { S3BackupsPort } from "../../providers/aws/s3-backups.ts";
 import { checksumHex } from "../../providers/aws/s3-backups.ts";
 import { listArchive, readThrough, restoreArchive } from "../../providers/postgres/dump.ts";
 import type { Located } from "../../providers/postgres/pg-tools.ts";
 import type { ScratchServer } from "../../providers/postgres/scratch.ts";
-import { type Evidence, newEvidence, type RecoveryPoint } from "./evidence.ts";
+import { type ChecksumEvidence, type Evidence, newEvidence, type RecoveryPoint } from "./evidence.ts";
 import { freshness, type Level, rank } from "./levels.ts";
 import { judgeProbe, type Probe } from "./probes.ts";
 import { Interrupted, Scratch } from "./scratch.ts";
@@ -100,6 +101,11 @@ async function run(spec: DumpSpec, o: VerifyOptions, p: PgDumpPorts, ev: Evidenc
     if (stored && stored !== got.hex) return void ev.findings.push(`checksum mismatch: s3://${bucket}/${key} stored SHA-256 ${stored}, read ${got.hex}`);
   }
 
+  if (spec.location.kind === "file") {
+    const c = await fileChecksum(path);
+    ev.checksums.push(c);
+    if (!c.ok) return void ev.findings.push(`checksum mismatch: ${path} ${c.expectedFrom} SHA-256 ${c.expected.slice(0, 16)}…, read ${c.actual.slice(0, 16)}…`);
+  }
   const list = await listArchive(tool, path, o.signal);
   if (list.aborted) throw new Interrupted("pg_restore --list");
   if (!list.ok) return void ev.findings.push(`integrity: ${list.detail}`);
@@ -140,4 +146,30 @@ async function run(spec: DumpSpec, o: VerifyOptions, p: PgDumpPorts, ev: Evidenc
   const failed = ev.probes.filter((r) => !r.ok);
   if (failed.length) return void ev.findings.push(...failed.map((r) => `probe ${JSON.stringify(r.sql)}: ${r.detail}`));
   ev.level.reached = "query";
+}
+
+/**
+ * A local archive is hashed in full; where the backup job left a `<file>.sha256` beside it
+ * (sha256sum's format), the two are compared, else the hash is only recorded.
+ */
+async function fileChecksum(path: string): Promise<ChecksumEvidence> {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  const actual = hash.digest("hex");
+  const sidecar = `${path}.sha256`;
+  const expected = existsSync(sidecar) ? (/^([0-9a-fA-F]{64})\b/.exec(readFileSync(sidecar, "utf8").trim())?.[1]?.toLowerCase() ?? "unreadable") : "";
+  return {
+    object: path,
+    algorithm: "SHA256",
+    expectedFrom: expected ? `${sidecar}` : "none (no .sha256 beside the archive); recorded",
+    expected,
+    actual,
+    how: "full-read",
+    sizeActual: bytes,
+    ok: expected === "" || expected === actual,
+  };
 }

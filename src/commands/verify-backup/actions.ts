@@ -43,7 +43,7 @@ export function verifyAction(f: Found, index: number, i: ActionInputs): Action {
       operation: "verify",
       reason: {
         summary: `NO recovery point: ${f.note}; verification will fail`,
-        evidence: { source: f.spec.text, recoveryPoint: "none", finding: f.note ?? "" },
+        evidence: { source: f.spec.text, recoveryPoint: "none", finding: f.note ?? "", levelRequested: i.level, level },
       },
       call: { service: "opsctl", operation: "report-missing", parameters: { source: f.spec.text } },
       checks: [],

@@ -25,7 +25,7 @@ export async function verifyEbs(spec: EbsSpec, snapshotId: string, o: VerifyOpti
   const ev = newEvidence(spec.text, spec.kind, o.requested, o.target, o.point);
   const scratch = new Scratch();
   try {
-    await run(spec, snapshotId, o, p, ev, scratch);
+    await run(snapshotId, o, p, ev, scratch);
   } catch (e) {
     ev.findings.push(e instanceof Interrupted ? e.message : (`${(e as Error)?.message ?? e}`.split("\n")[0] ?? ""));
   } finally {
@@ -36,7 +36,7 @@ export async function verifyEbs(spec: EbsSpec, snapshotId: string, o: VerifyOpti
   return ev;
 }
 
-async function run(spec: EbsSpec, snapshotId: string, o: VerifyOptions, p: EbsPorts, ev: Evidence, scratch: Scratch): Promise<void> {
+async function run(snapshotId: string, o: VerifyOptions, p: EbsPorts, ev: Evidence, scratch: Scratch): Promise<void> {
   const fresh = freshness(new Date(o.point.time), o.now, o.maxAge.text, o.maxAge.ms);
   ev.freshness = fresh;
   if (!fresh.ok) return void ev.findings.push(`stale: ${fresh.detail}`);

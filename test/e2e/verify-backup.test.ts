@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdtempSync, utimesSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateSnapshotCommand } from "@aws-sdk/client-ec2";
@@ -54,6 +54,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await dropDatabase("vb_e2e");
+  rmSync(dir, { recursive: true, force: true });
 });
 
 function ws(extra = "", scratch = () => dsn) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdtempSync, statSync, truncateSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, statSync, truncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Level } from "../../src/commands/verify-backup/levels.ts";
@@ -25,6 +25,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await dropDatabase("vb_source");
+  rmSync(dir, { recursive: true, force: true });
 });
 
 function options(target: Level, over: Partial<VerifyOptions> = {}): VerifyOptions {

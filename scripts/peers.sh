@@ -167,7 +167,7 @@ cmd_install() {
   # Not servers, but what the suite runs shipped artifacts with: qemu-user-static and the
   # aarch64 glibc (libc6-arm64-cross) execute the linux-arm64 binary.
   local want=(pdns-server pdns-backend-sqlite3 sqlite3 pebble nginx etcd-server etcd-client
-    openssl curl ca-certificates libfaketime qemu-user-static libc6-arm64-cross)
+    openssl curl ca-certificates libfaketime qemu-user-static libc6-arm64-cross pgbackrest)
   local missing=() p pg_pkg="" updated=0
   # PostgreSQL: any installed server binaries will do; else postgresql-15 (or `postgresql`).
   if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then pg_pkg=postgresql-15; fi

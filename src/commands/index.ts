@@ -16,6 +16,7 @@ import { history } from "./history/index.ts";
 import { lock } from "./lock/index.ts";
 import { rotateCert } from "./rotate-cert/index.ts";
 import { schema } from "./schema/index.ts";
+import { verifyBackup } from "./verify-backup/index.ts";
 import { version } from "./version/index.ts";
 
 /** The built-in commands, by command word: the one place a built-in command is added. */
@@ -36,6 +37,7 @@ export const builtinCommands: Record<string, OpsCommand> = {
   lock,
   "rotate-cert": rotateCert,
   schema,
+  "verify-backup": verifyBackup,
   version,
 };
 

@@ -7,7 +7,7 @@ import type { Logger } from "./log.ts";
 import type { Action, Check, Plan, Scope, Skipped } from "./plan.ts";
 import type { LiveState } from "./preconditions.ts";
 import type { Phase, ProviderDefinition, ProviderFactory, ProviderTypes } from "./providers.ts";
-import type { ExecutionResult, Report } from "./report.ts";
+import type { ErrorClass, ExecutionResult, Report } from "./report.ts";
 
 export type Flags = Record<string, string | boolean | number | string[] | undefined>;
 
@@ -54,8 +54,26 @@ export interface Validation {
   actions?: Record<string, Check[]>;
 }
 
-/** "partial": the action did part of its work (detail says what is missing); the run then exits 5. */
-export type ApplyOutcome = { status: "applied" | "already-done" | "partial"; detail?: string; outputs?: Record<string, string> };
+export interface ApplyOutcome {
+  /** "partial": the action did part of its work (detail says what is missing); the run then exits 5. */
+  status: "applied" | "already-done" | "partial" | "failed";
+  detail?: string;
+  outputs?: Record<string, string>;
+  /**
+   * With status "failed": why. A handler returns (not throws) a failure when it has a
+   * record to keep, e.g. class "verification" for a check that did not hold.
+   */
+  error?: { class: ErrorClass; code?: string; message: string };
+  /**
+   * Resources the action created, even if it removed them again. An action that states
+   * this (also as []) counts as a change for the exit code only when it is not empty:
+   * a verification that created nothing and failed is exit 3, one that created scratch
+   * resources is exit 5.
+   */
+  created?: string[];
+  /** What the action measured (kept in the result, covered by its evidence digest). */
+  evidence?: Record<string, unknown>;
+}
 
 /** What a command's finish step adds to the result: named outputs shown with it (an artifact's path and digest). */
 export interface FinishOutcome {

@@ -1,4 +1,5 @@
 import { awsErrorInfo } from "../providers/aws/errors.ts";
+import { canonicalJson, sha256 } from "./canonical.ts";
 import type { PlannableCommand, RunContext } from "./command.ts";
 import { enterPhase } from "./context.ts";
 import { parseDuration } from "./duration.ts";
@@ -46,11 +47,18 @@ export async function execute(plan: Plan, cmd: PlannableCommand, ctx: RunContext
       const handler = cmd.apply[action.operation];
       if (!handler) throw new Error(`${cmd.name} has no handler for operation ${action.operation}`);
       const outcome = await handler(action, ctx, plan);
+      const error =
+        outcome.status === "failed"
+          ? (outcome.error ?? { class: "internal" as const, message: outcome.detail ?? "failed without a reason (a bug)" })
+          : undefined;
       return {
         ...base,
         status: outcome.status,
         ...(outcome.detail ? { detail: outcome.detail } : {}),
+        ...(error ? { error } : {}),
         ...(outcome.outputs ? { outputs: outcome.outputs } : {}),
+        ...(outcome.created ? { created: outcome.created } : {}),
+        ...(outcome.evidence ? { evidence: outcome.evidence } : {}),
         durationMs: elapsed(),
       };
     } catch (e) {
@@ -159,23 +167,37 @@ export async function execute(plan: Plan, cmd: PlannableCommand, ctx: RunContext
   await Promise.all(Array.from({ length: width }, worker));
   if (progress && total) ctx.deps.stderr.write("\r\u001b[K");
 
-  return {
+  const out: ExecutionResult = {
     startedAt,
     finishedAt: ctx.deps.now().toISOString(),
     interrupted: ctx.deps.signal.aborted,
     actions: plan.actions.map((a) => results.get(a.id) as ActionResult),
   };
+  // Evidence is only worth keeping if it cannot be edited unnoticed: one digest over all of it, tied to the plan.
+  if (out.actions.some((a) => a.evidence)) out.evidenceDigest = evidenceDigest(plan.digest, out);
+  return out;
 }
 
-/** DESIGN §6: 0 all done, 5 some applied, 4 none applied because a remote failed, 130 interrupted. */
+export function evidenceDigest(planDigest: string, r: Omit<ExecutionResult, "evidenceDigest">): string {
+  return `sha256:${sha256(canonicalJson({ planDigest, startedAt: r.startedAt, finishedAt: r.finishedAt, interrupted: r.interrupted, actions: r.actions }))}`;
+}
+
+/**
+ * DESIGN §6: 0 all done, 5 some applied, 4 none applied because a remote failed, 130
+ * interrupted. An action that states what it created changed something only if that is
+ * not empty; a failed verification is 3 when nothing was changed, 5 when something was.
+ */
 export function exitForResult(r: ExecutionResult): ExitName {
   if (r.interrupted) return "interrupted";
-  const applied = r.actions.filter((a) => a.status === "applied" || a.status === "already-done" || a.status === "partial").length;
+  const done = (a: ActionResult) => a.status === "applied" || a.status === "already-done" || a.status === "partial";
+  // An action that states what it created changed something only if that is not empty.
+  const changed = r.actions.some((a) => (a.created ? a.created.length > 0 : done(a)));
   const failed = r.actions.filter((a) => a.status === "failed");
   const notReached = r.actions.filter((a) => a.status === "not-reached").length;
   const partial = r.actions.some((a) => a.status === "partial");
   if (failed.length === 0 && notReached === 0) return partial ? "partial" : "ok";
-  if (applied > 0) return "partial";
+  if (failed.some((a) => a.error?.class === "verification")) return changed ? "partial" : "validation";
+  if (changed) return "partial";
   return failed.every((a) => a.error?.class === "remote" || a.error?.class === "auth") ? "remote" : "partial";
 }
 

@@ -10,14 +10,18 @@ export const EXIT_CODES = [
   {
     code: 3,
     name: "validation",
-    when: "validation failed before any mutation: safety check, guardrail, stale or tampered plan file, control plane rejected the dry-run call",
+    when: "validation failed before any mutation: safety check, guardrail, stale or tampered plan file, control plane rejected the dry-run call; also a verification that failed when nothing was created",
   },
   {
     code: 4,
     name: "remote",
     when: "a remote dependency failed (unreachable, timed out, throttled past retries, credentials rejected, lock held) and nothing was changed",
   },
-  { code: 5, name: "partial", when: "some actions were applied and some failed or were not reached" },
+  {
+    code: 5,
+    name: "partial",
+    when: "some actions were applied and some failed or were not reached; also a verification that failed after scratch resources were created",
+  },
   { code: 10, name: "changes", when: "dry run found changes (the plan is not empty)" },
   { code: 130, name: "interrupted", when: "SIGINT/SIGTERM; the result still records what was applied" },
 ] as const;

@@ -6,7 +6,8 @@ export type Mode = "dry-run" | "apply" | "show-config" | "info" | "error";
 
 /** "partial": applied in part (e.g. a collector whose output was cut); counted as applied, the run exits 5. */
 export type ActionStatus = "applied" | "already-done" | "partial" | "failed" | "skipped" | "not-reached";
-export type ErrorClass = "remote" | "auth" | "validation" | "internal";
+/** "verification": the action ran and what it checked did not hold (a finding, not a crash). */
+export type ErrorClass = "remote" | "auth" | "validation" | "verification" | "internal";
 
 export interface ActionResult {
   id: string;
@@ -16,6 +17,10 @@ export interface ActionResult {
   detail?: string;
   error?: { class: ErrorClass; code?: string; message: string };
   outputs?: Record<string, string>;
+  /** Resources the action created, even if it removed them again (exit codes count these as changes). */
+  created?: string[];
+  /** What the action measured, for the record; covered by ExecutionResult.evidenceDigest. */
+  evidence?: Record<string, unknown>;
   durationMs: number;
 }
 
@@ -26,6 +31,8 @@ export interface ExecutionResult {
   actions: ActionResult[];
   /** Named outputs of the command's finish step (e.g. an artifact's path and digest). */
   outputs?: Record<string, string>;
+  /** sha256 over the plan digest and every action's result and evidence, when actions record evidence. */
+  evidenceDigest?: string;
 }
 
 export interface Summary {

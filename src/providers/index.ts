@@ -2,11 +2,13 @@ import type { LockBackend } from "../core/lock/types.ts";
 import type { Phase } from "../core/providers.ts";
 import type { AcmeOptions, AcmePort } from "./acme/client.ts";
 import type { AcmPort } from "./aws/acm.ts";
+import type { EbsRestorePort } from "./aws/ebs-restore.ts";
 import type { Ec2Port } from "./aws/ec2.ts";
 import type { EcsPort } from "./aws/ecs.ts";
 import type { AwsEvidencePort } from "./aws/evidence.ts";
 import type { IamPort } from "./aws/iam.ts";
 import type { AwsClientOptions } from "./aws/options.ts";
+import type { S3BackupsPort } from "./aws/s3-backups.ts";
 import type { StsPort } from "./aws/sts.ts";
 import type { DnsOptions, DnsPort } from "./dns/powerdns.ts";
 import type { Route53Options } from "./dns/route53.ts";
@@ -16,8 +18,10 @@ import type { Route53ZoneOptions } from "./dns/zone-route53.ts";
 import type { AppsPort } from "./kubernetes/apps.ts";
 import type { KubeReadPort } from "./kubernetes/core.ts";
 import type { KubeTarget } from "./kubernetes/kubeconfig.ts";
+import type { PgBackRestOptions, PgBackRestPort } from "./pgbackrest/pgbackrest.ts";
 import type { PgEvidencePort } from "./postgres/evidence.ts";
 import type { ConnectOptions, PgMaintenancePort } from "./postgres/maintenance.ts";
+import type { ScratchServer } from "./postgres/scratch.ts";
 
 /**
  * The provider registry: one line per provider, each imported only when a command first
@@ -47,6 +51,11 @@ export const builtinProviders = {
     (await import("./postgres/maintenance.ts")).createPgMaintenance(dsn, o),
   s3Locks: async (opts: AwsClientOptions, o: { bucket: string; prefix: string; leaseMs: number; now: () => Date }): Promise<LockBackend> =>
     (await import("./aws/s3-locks.ts")).createS3Locks(opts, o.bucket, o.prefix, o.leaseMs, o.now),
+  ebsRestore: async (opts: AwsClientOptions): Promise<EbsRestorePort> => (await import("./aws/ebs-restore.ts")).createEbsRestore(opts),
+  s3Backups: async (opts: AwsClientOptions): Promise<S3BackupsPort> => (await import("./aws/s3-backups.ts")).createS3Backups(opts),
+  pgScratch: async (dsn: string): Promise<ScratchServer> => (await import("./postgres/scratch.ts")).createScratchServer(dsn, 10),
+  pgbackrest: async (o: PgBackRestOptions, env: Record<string, string | undefined>): Promise<PgBackRestPort> =>
+    (await import("./pgbackrest/pgbackrest.ts")).createPgBackRest(o, env),
 };
 
 type Builtin = typeof builtinProviders;

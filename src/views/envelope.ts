@@ -12,8 +12,12 @@ const ActionResultSchema = v.object({
   operation: v.string(),
   status: v.picklist(["applied", "already-done", "failed", "skipped", "not-reached"]),
   detail: v.optional(v.string()),
-  error: v.optional(v.object({ class: v.picklist(["remote", "auth", "validation", "internal"]), code: v.optional(v.string()), message: v.string() })),
+  error: v.optional(
+    v.object({ class: v.picklist(["remote", "auth", "validation", "verification", "internal"]), code: v.optional(v.string()), message: v.string() }),
+  ),
   outputs: v.optional(v.record(v.string(), v.string())),
+  created: v.optional(v.pipe(v.array(v.string()), v.description("Resources the action created, even if it removed them again"))),
+  evidence: v.optional(v.pipe(v.record(v.string(), v.unknown()), v.description("What the action measured; covered by evidenceDigest"))),
   durationMs: v.number(),
 });
 
@@ -22,6 +26,7 @@ export const ExecutionResultSchema = v.object({
   finishedAt: v.string(),
   interrupted: v.boolean(),
   actions: v.array(ActionResultSchema),
+  evidenceDigest: v.optional(v.pipe(v.string(), v.description("sha256 over the plan digest and every action's result and evidence"))),
 });
 
 /** The one JSON document on stdout for every command, success or failure (DESIGN §3). */

@@ -26,6 +26,7 @@ const CANARY = {
   pdnsKeyRepoLiteral: "CANARY-pdns-key-repo-2e4f",
   pdnsKeyEnvRef: "CANARY-pdns-key-envref-8c13",
   incidentDsnEnvRef: "CANARY-incident-dsn-2e4b",
+  scratchDsnLiteral: "CANARY-scratch-dsn-2e6b",
 };
 const INPUTS = new Set(["opsctl.config.yaml", "config.yaml", "akid.txt", "bad-user.yaml"]);
 const moto = new Moto();
@@ -37,7 +38,7 @@ let filesScanned = 0;
 function setup() {
   const ws = workspace(
     moto.url,
-    `  secretAccessKey: ${CANARY.secretRepoLiteral}\n  sessionToken: env:SESSION_CANARY\nguardrails:\n  maxDeletions: 1000\ndns:\n  powerdns:\n    apiUrl: http://127.0.0.1:9\n    apiKey: ${CANARY.pdnsKeyRepoLiteral}\ncollectIncident:\n  include: [aws, postgres]\n  postgres:\n    dsn: env:INCIDENT_DSN_CANARY\n`,
+    `  secretAccessKey: ${CANARY.secretRepoLiteral}\n  sessionToken: env:SESSION_CANARY\nguardrails:\n  maxDeletions: 1000\ndns:\n  powerdns:\n    apiUrl: http://127.0.0.1:9\n    apiKey: ${CANARY.pdnsKeyRepoLiteral}\ncollectIncident:\n  include: [aws, postgres]\n  postgres:\n    dsn: env:INCIDENT_DSN_CANARY\nverifyBackup:\n  sources: ["pgdump:/nonexistent/orders.dump"]\n  level: restore\n  scratch:\n    dsn: postgres://scratch:${CANARY.scratchDsnLiteral}@127.0.0.1:9/postgres\n`,
     {
       "akid.txt": `${CANARY.akidFileRef}\n`,
     },
@@ -85,7 +86,7 @@ afterAll(() => {
   recordSection("3-secrets", {
     title: "3. Secrets",
     body: [
-      `Canaries: ${Object.keys(CANARY).length} secret values — a \`file:\` reference in the user config's \`environments.staging\` block (\`aws.accessKeyId\`), a literal in the \`OPSCTL_AWS__SECRET_ACCESS_KEY\` environment layer shadowing a literal in the repository config, an \`env:\` reference (\`aws.sessionToken\`), a literal DSN in the user config shadowed by an \`env:\` reference in the environment layer (\`lock.postgres.dsn\`), a literal PowerDNS API key in the repository config shadowed by an \`env:\` reference in the environment layer (\`dns.powerdns.apiKey\`). The apply really runs against moto with them.`,
+      `Canaries: ${Object.keys(CANARY).length} secret values — a \`file:\` reference in the user config's \`environments.staging\` block (\`aws.accessKeyId\`), a literal in the \`OPSCTL_AWS__SECRET_ACCESS_KEY\` environment layer shadowing a literal in the repository config, an \`env:\` reference (\`aws.sessionToken\`), a literal DSN in the user config shadowed by an \`env:\` reference in the environment layer (\`lock.postgres.dsn\`), a literal PowerDNS API key in the repository config shadowed by an \`env:\` reference in the environment layer (\`dns.powerdns.apiKey\`), a literal scratch-server DSN in the repository config (\`verifyBackup.scratch.dsn\`, which verify-backup connects to and finds unreachable). The apply really runs against moto with them.`,
       "",
       "Every command from the registry, in text and JSON, each on its normal path, with `--verbose`, with an unknown flag (usage error), with an unreachable endpoint, and with a config error next to a secret; `cleanup-volumes` also with `--show-config` and `--dry-run --out` (plan file). Afterwards every file the runs wrote is scanned (plan files, the audit log, lock files).",
       "",

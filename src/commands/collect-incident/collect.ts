@@ -31,7 +31,7 @@ export interface ProbeResult {
 
 export interface ReadFailure {
   read: string;
-  class: "remote" | "auth" | "validation" | "internal";
+  class: "remote" | "auth" | "validation" | "verification" | "internal";
   code?: string;
   message: string;
 }

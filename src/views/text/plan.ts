@@ -37,8 +37,11 @@ export function renderPlan(report: Report, s: Style): string {
 }
 
 function operationText(op: string, steps: Plan["actions"][number]["steps"], s: Style): string {
-  const pre = steps?.length ? `${steps.map((x) => x.operation.replace(/^Create/, "").toLowerCase()).join("+")}+` : "";
-  return op === "delete" ? s.red(`${pre}${op}`) : s.yellow(`${pre}${op}`);
+  // A step or two reads as a chain (snapshot+delete); a longer sequence as a count (the JSON plan lists every call).
+  const many = (steps?.length ?? 0) > 2;
+  const pre = steps?.length && !many ? `${steps.map((x) => x.operation.replace(/^Create/, "").toLowerCase()).join("+")}+` : "";
+  const text = many ? `${op} (${(steps?.length ?? 0) + 1} calls)` : `${pre}${op}`;
+  return op === "delete" ? s.red(text) : s.yellow(text);
 }
 
 function checksLine(plan: Plan, s: Style): string {

@@ -23,5 +23,6 @@ export function renderResult(report: Report, s: Style): string {
     "",
     `Applied ${sum.applied} of ${sum.planned}: ${sum.failed} failed, ${sum.notReached} not reached, ${sum.skipped} skipped.${result.interrupted ? " Interrupted: nothing new was started." : ""}`,
   );
+  if (result.evidenceDigest) out.push(`Evidence digest: ${result.evidenceDigest} (the JSON result holds the evidence)`);
   return out.join("\n");
 }

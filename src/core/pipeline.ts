@@ -13,6 +13,7 @@ import { PLAN_SCHEMA_ID, type Plan, type Scope, sealPlan } from "./plan.ts";
 import { type ExecutionResult, problemsToErrors, type Report } from "./report.ts";
 import { describeScope } from "./scope-text.ts";
 import { showConfigReport } from "./show-config.ts";
+import { usageOf } from "./usage.ts";
 
 export interface PlannableInvocation {
   deps: Deps;
@@ -47,6 +48,7 @@ export async function runPlannable(cmd: PlannableCommand, inv: PlannableInvocati
     exit,
     errors: [],
     view: "plan",
+    ...withUsage(state.ctx),
     ...extra,
   });
 
@@ -89,6 +91,12 @@ export async function runPlannable(cmd: PlannableCommand, inv: PlannableInvocati
     if (!dryRun && state.plan && state.ctx && !state.result) await appendAudit(state.ctx, undefined, { plan: state.plan, result: null, exit: e.exit, errors });
     return report(e.exit, { errors, view: state.plan ? "plan" : "error", hint: e.hint });
   }
+}
+
+/** The run's API calls for the report, when it made any. */
+export function withUsage(ctx: RunContext | null): Pick<Report, "apiCalls"> {
+  const u = usageOf(ctx);
+  return u && u.calls > 0 ? { apiCalls: u } : {};
 }
 
 /** Discovery, then control-plane validation and guardrails, sealed into one plan. */

@@ -4,7 +4,7 @@ import { appendAudit } from "../../core/audit.ts";
 import type { InfoCommand, OpsCommand, PlannableCommand, RunContext } from "../../core/command.ts";
 import { createContext, loadConfigFor } from "../../core/context.ts";
 import { isOpsError, OpsError, type Problem, validationError } from "../../core/errors.ts";
-import { failedChecks, producerOf, validatePlan } from "../../core/pipeline.ts";
+import { failedChecks, producerOf, validatePlan, withUsage } from "../../core/pipeline.ts";
 import type { Plan } from "../../core/plan.ts";
 import { unmetPreconditions } from "../../core/preconditions.ts";
 import { type ExecutionResult, problemsToErrors, type Report } from "../../core/report.ts";
@@ -41,6 +41,7 @@ export const apply: InfoCommand = {
       exit,
       errors: [],
       view: state.result ? "result" : state.plan ? "plan" : "error",
+      ...withUsage(state.ctx),
       ...extra,
     });
     try {

@@ -3,6 +3,7 @@ import type { Flags, GroupCommand, OpsCommand } from "../core/command.ts";
 import type { Deps } from "../core/deps.ts";
 import { isOpsError, usageError } from "../core/errors.ts";
 import { exitCode } from "../core/exit-codes.ts";
+import { writeJson } from "../core/json-stream.ts";
 import { failureReport, problemsToErrors, type Report } from "../core/report.ts";
 import { closest } from "../core/suggest.ts";
 import { toEnvelope } from "../views/envelope.ts";
@@ -63,7 +64,8 @@ export async function runCli(argv: string[], root: GroupCommand, rawDeps: Deps):
   }
 
   if (json) {
-    deps.stdout.write(`${JSON.stringify(toEnvelope(report, deps.build), null, 2)}\n`);
+    writeJson(toEnvelope(report, deps.build), (t) => deps.stdout.write(t));
+    deps.stdout.write("\n");
   } else {
     const text = renderText(report, createStyle(outColor, { cwd: deps.cwd, home: deps.env.HOME }));
     if (text) deps.stdout.write(`${terminalSafe(text, outColor)}\n`);

@@ -64,6 +64,21 @@ const GuardrailsSchema = v.strictObject({
   maxChanges: v.optional(positiveInt("Refuse plans with more than this many actions")),
 });
 
+const ValidationSchema = v.strictObject({
+  mode: v.optional(
+    v.pipe(
+      v.picklist(["per-context", "per-action"], "must be one of per-context, per-action"),
+      v.description("Control-plane DryRuns: once per operation and authorization context (default), or once per action"),
+    ),
+  ),
+  ignoreTags: v.optional(
+    v.pipe(
+      v.array(v.pipe(v.string(), v.minLength(1))),
+      v.description("Tag keys no IAM policy of yours conditions on (e.g. Name): left out of the authorization context, so fewer DryRuns"),
+    ),
+  ),
+});
+
 const ExecutorSchema = v.strictObject({
   concurrency: v.optional(v.pipe(positiveInt("Actions applied at once"), v.minValue(1, "must be at least 1"))),
   grace: v.optional(duration("After an interrupt, how long in-flight calls may finish before opsctl stops waiting")),
@@ -96,6 +111,7 @@ const coreOverridable = {
   aws: v.optional(AwsSchema),
   guardrails: v.optional(GuardrailsSchema),
   executor: v.optional(ExecutorSchema),
+  validation: v.optional(ValidationSchema),
   lock: v.optional(LockSchema),
 };
 
@@ -113,6 +129,7 @@ export const CORE_DEFAULTS = {
   aws: { maxAttempts: 3, requestTimeout: "30s", apiBudget: { share: 0.5 } },
   guardrails: { maxDeletions: 50 },
   executor: { concurrency: 4, grace: "10s" },
+  validation: { mode: "per-context" as "per-context" | "per-action", ignoreTags: [] as string[] },
   lock: { backend: "local" as "local" | "postgres" | "s3", timeout: "0s", s3: { prefix: "opsctl/", lease: "5m" } },
 };
 

@@ -49,7 +49,8 @@ export interface Validation {
   actions?: Record<string, Check[]>;
 }
 
-export type ApplyOutcome = { status: "applied" | "already-done"; detail?: string; outputs?: Record<string, string> };
+/** "skipped" (with a detail): the remote refused because the resource drifted after its live re-read. */
+export type ApplyOutcome = { status: "applied" | "already-done" | "skipped"; detail?: string; outputs?: Record<string, string> };
 
 // biome-ignore lint/suspicious/noExplicitAny: see RunContext
 export type ApplyHandler<S = any> = (action: Action, ctx: RunContext<S>, plan: Plan) => Promise<ApplyOutcome>;
@@ -90,9 +91,10 @@ export interface PlannableCommand<S = any> {
   prepare?(plan: Plan, ctx: RunContext<S>): Promise<Validation>;
   /**
    * Re-reads the live attributes an action's preconditions name, just before it is
-   * applied; undefined when the resource no longer exists.
+   * applied; undefined when the resource no longer exists. The plan being applied is
+   * passed so a command can batch its re-reads in the order the executor takes actions.
    */
-  live(action: Action, ctx: RunContext<S>): Promise<LiveState | undefined>;
+  live(action: Action, ctx: RunContext<S>, plan?: Plan): Promise<LiveState | undefined>;
   /** One handler per operation; it gets the plan too, e.g. to tag what it creates with the plan digest. */
   apply: Record<string, ApplyHandler<S>>;
   /** A read-only twin (e.g. deploy-plan): the pipeline runs it as if --dry-run were given. */

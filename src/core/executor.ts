@@ -27,7 +27,7 @@ export async function execute(plan: Plan, cmd: PlannableCommand, ctx: RunContext
     const base = { id: action.id, resource: action.resource.id, operation: action.operation };
     const elapsed = () => Date.now() - started;
     try {
-      const live = await cmd.live(action, ctx);
+      const live = await cmd.live(action, ctx, plan);
       if (!live) {
         // Gone already: for a delete that is the desired state (a re-run after a crash).
         if (action.operation === "delete") return { ...base, status: "already-done", detail: "already gone", durationMs: elapsed() };

@@ -37,8 +37,12 @@ export interface CommandDefinition<S extends SectionSchema, D extends DeepPartia
   validate?(plan: Plan, ctx: RunContext<SectionOf<S, D>>): Promise<Validation>;
   /** Apply only: work outside the targets that must precede them (e.g. ordering a certificate); failed checks → exit 3, nothing changed. */
   prepare?(plan: Plan, ctx: RunContext<SectionOf<S, D>>): Promise<Validation>;
-  /** Re-reads what an action's preconditions name, just before it is applied; undefined if gone. */
-  live(action: Action, ctx: RunContext<SectionOf<S, D>>): Promise<LiveState | undefined>;
+  /**
+   * Re-reads what an action's preconditions name, just before it is applied; undefined if
+   * gone. The plan being applied is passed so a command can batch its re-reads in the order
+   * the executor takes the actions.
+   */
+  live(action: Action, ctx: RunContext<SectionOf<S, D>>, plan?: Plan): Promise<LiveState | undefined>;
   /** One handler per operation the plans contain. */
   apply: Record<string, ApplyHandler<SectionOf<S, D>>>;
   /** Never applies (like deploy-plan): the pipeline always stops after validation. */

@@ -118,7 +118,7 @@ async function recheck(cmd: PlannableCommand, ctx: RunContext, saved: Plan, file
   const drifted: Problem[] = [];
   const present: Plan["actions"] = [];
   for (const a of saved.actions) {
-    const live = await liveOrRemote(cmd, a, ctx);
+    const live = await liveOrRemote(cmd, a, ctx, saved);
     const unmet = live ? unmetPreconditions(a.preconditions, live) : a.operation === "delete" ? [] : ["the resource no longer exists"];
     if (unmet.length) drifted.push({ message: `${a.id}: ${unmet.join("; ")}`, resource: a.resource.id });
     // A resource a finished delete already removed needs no dry-run validation.
@@ -136,9 +136,9 @@ async function recheck(cmd: PlannableCommand, ctx: RunContext, saved: Plan, file
  * error: an SDK or socket error (it carries $metadata or a string code) becomes a
  * remote OpsError; anything else is still a bug.
  */
-async function liveOrRemote(cmd: PlannableCommand, a: Plan["actions"][number], ctx: RunContext) {
+async function liveOrRemote(cmd: PlannableCommand, a: Plan["actions"][number], ctx: RunContext, plan: Plan) {
   try {
-    return await cmd.live(a, ctx);
+    return await cmd.live(a, ctx, plan);
   } catch (e) {
     const err = e as { $metadata?: unknown; code?: unknown; name?: string; message?: string };
     if (isOpsError(e) || !(err && (err.$metadata !== undefined || typeof err.code === "string"))) throw e;

@@ -110,6 +110,11 @@ export function resourceOf(v: Volume) {
       volumeType: v.type,
       availabilityZone: v.availabilityZone,
       encrypted: v.encrypted,
+      // What IAM conditions can also see (authorization context of the DryRun validation).
+      ...(v.kmsKeyId ? { kmsKeyId: v.kmsKeyId } : {}),
+      ...(v.iops !== undefined ? { iops: v.iops } : {}),
+      ...(v.throughput !== undefined ? { throughput: v.throughput } : {}),
+      ...(v.snapshotId ? { snapshotId: v.snapshotId } : {}),
       createTime: v.createTime.toISOString(),
       tags: v.tags,
     },

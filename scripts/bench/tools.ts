@@ -1,7 +1,7 @@
 // What the benchmarks compare against, installed by the bench itself on a fresh machine:
 // the AWS CLI and Cloud Custodian from PyPI in .bench/venv (apart from moto's packages),
 // a bare `bun build --compile` hello-world (the floor), and a moto server of its own.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const ROOT = join(import.meta.dir, "..", "..");
@@ -34,7 +34,9 @@ export function prepareTools(log: (m: string) => void): Tools {
   log("building opsctl for this host (release flags)");
   sh([process.execPath, join(ROOT, "scripts", "build.ts"), "--host"], "build");
   const host = `${process.platform}-${process.arch}`;
-  const opsctl = join(ROOT, "dist", `opsctl-${host}`);
+  // A copy: a rebuild of dist/ while a long bench runs must not change the binary under test.
+  const opsctl = join(BENCH, `opsctl-${host}`);
+  copyFileSync(join(ROOT, "dist", `opsctl-${host}`), opsctl);
 
   // The floor: the same compile flags as opsctl's release build, on a one-line program.
   const helloSrc = join(BENCH, "hello.ts");

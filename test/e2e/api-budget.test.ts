@@ -67,6 +67,50 @@ describe("pagination", () => {
     }));
 });
 
+describe("validation by authorization context", () => {
+  test("one DryRun per distinct context; per-action mode sends one per volume; ignored tags merge contexts", () =>
+    withProxy(async (proxy) => {
+      const data = await volumes(6, 90, { Environment: "staging", team: "data" });
+      const web = await volumes(5, 90, { Environment: "staging", team: "web" });
+      const named = [
+        ...(await volumes(1, 90, { Environment: "staging", team: "web", Name: "a" })),
+        ...(await volumes(1, 90, { Environment: "staging", team: "web", Name: "b" })),
+      ];
+      const dryRuns = () => proxy.seen.filter((x) => x.operation === "DeleteVolume" && x.dryRun);
+      const run = async (extra: string[], config = "") => {
+        proxy.seen.length = 0;
+        const { dir, env } = workspace(proxy.url, config);
+        const r = await runBin(["cleanup-volumes", "--environment", "staging", "--dry-run", "--format", "json", ...extra], { cwd: dir, env });
+        expect(r.code).toBe(10);
+        return r.json;
+      };
+
+      const j = await run([]);
+      // data, web, and the two Name-tagged web volumes are four contexts.
+      expect(dryRuns().length).toBe(4);
+      expect(opOf(j, "DeleteVolume")?.dryRunCalls).toBe(4);
+      const checks = Object.fromEntries(
+        j.plan.actions.map((a: { resource: { id: string }; checks: { name: string; detail: string }[] }) => [
+          a.resource.id,
+          a.checks.find((c) => c.name === "ec2:DeleteVolume DryRun")?.detail,
+        ]),
+      );
+      const probed = new Set(dryRuns().map((x) => /VolumeId=([^&]+)/.exec(x.body)?.[1]));
+      for (const id of [...data, ...web, ...named]) {
+        const detail = checks[id] as string;
+        if (probed.has(id)) expect(detail).toStartWith("DryRunOperation: the call would succeed (authorization context #");
+        else expect(detail).toMatch(/^covered by the DryRun of vol-[0-9a-f]+ with the same authorization context \(#\d\)$/);
+      }
+      expect(j.plan.checks.find((c: { name: string }) => c.name === "ec2 DryRun validation").detail).toStartWith("4 DryRun call(s) for 13 action(s)");
+
+      await run([], "validation:\n  ignoreTags: [Name]\n");
+      expect(dryRuns().length).toBe(2);
+
+      await run(["--validation-mode", "per-action"]);
+      expect(dryRuns().length).toBe(13);
+    }));
+});
+
 describe("throttling: the proxy enforces a DeleteVolume bucket of 4 tokens refilled at 2/s", () => {
   const buckets = {
     DeleteVolume: { capacity: 4, refillPerSecond: 2 },

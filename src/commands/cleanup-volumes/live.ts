@@ -45,7 +45,9 @@ export class LiveReader {
     if (from >= 0) {
       for (let i = from + 1; i < this.order.length && batch.length < REREAD_BATCH; i++) {
         const next = (this.order[i] as Action).resource.id;
-        if (!this.fetched.has(next) && !this.pending.has(next)) batch.push(next);
+        const known = this.fetched.get(next);
+        // Stale answers count as unread: the new batch reads them again.
+        if ((!known || this.now() - known.at > LIVE_MAX_AGE_MS) && !this.pending.has(next)) batch.push(next);
       }
     }
     const run = (async () => {

@@ -1,7 +1,7 @@
 // Runs a process and measures it: wall time, CPU time (user+system) and peak RSS of that
 // process alone, through rusage.py (wait4 on the child). Bun's own resourceUsage() reports
 // the largest RSS of any child so far, which would give every tool the same figure.
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -24,6 +24,8 @@ export interface RunSpec {
 
 export async function runOnce(spec: RunSpec): Promise<Sample> {
   const result = join(tmpdir(), `opsctl-bench-rusage-${process.pid}.json`);
+  // Bun.file() as stdout does not truncate: a shorter second run would leave the first's tail.
+  if (spec.stdoutFile) rmSync(spec.stdoutFile, { force: true });
   const proc = Bun.spawn(["python3", join(import.meta.dir, "rusage.py"), result, ...spec.cmd], {
     cwd: spec.cwd,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...spec.env },

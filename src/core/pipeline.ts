@@ -135,7 +135,7 @@ export function producerOf(cmd: PlannableCommand): NonNullable<Plan["producer"]>
 }
 
 function writeAll(fd: number, text: string): void {
-  const bytes = Buffer.from(text);
+  const bytes = new TextEncoder().encode(text);
   for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
 }
 

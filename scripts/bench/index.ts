@@ -4,6 +4,10 @@
 //
 //   bun scripts/bench/index.ts [--sizes 1000,10000,50000] [--runs 3] [--startup-runs 15] [--apply-n 1000]
 //                              [--apply-runs 1] [--throttle-n 1000] [--port P] [--quick]
+//                              [--sections startup,scale,apply,throttle]
+//
+// Results are saved after each section to .bench/results-<port>.json, so a long run that is
+// stopped keeps what it measured; scripts/bench/merge.ts renders the report from saved parts.
 //
 // Every tool talks to moto through the fault proxy (test/support/fault-proxy.ts), which pages
 // DescribeVolumes as EC2 does (moto ignores MaxResults) and counts each tool's API calls per
@@ -47,8 +51,12 @@ const RAISED_BUCKETS = [
 ].join("\n");
 const CREDS = { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_REGION: "us-east-1", AWS_DEFAULT_REGION: "us-east-1" };
 
-const tools = prepareTools(log);
-const ageFile = join(BENCH, "age");
+const sections = new Set(opt("sections", "startup,scale,apply,throttle").split(","));
+const tools = prepareTools(log, port);
+// Per port: two benches on one machine never share the file their moto reads ages from.
+const ageFile = join(BENCH, `age-${port}`);
+const resultsFile = join(BENCH, `results-${port}.json`);
+const save = () => writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
 const moto = await startMoto(port, ageFile, log);
 const results: BenchResults = {
   date: new Date().toISOString(),
@@ -75,25 +83,27 @@ try {
   };
 
   // 1. Start-up
-  log(`start-up: ${startupRuns} runs each`);
   const ws = workspace(moto.url);
   const pyEnv = { ...CREDS, HOME: join(ws.dir, "home") };
-  results.startup = await interleaved(
-    {
-      "bun hello (floor)": { cmd: [tools.hello] },
-      "opsctl --version": { cmd: [tools.opsctl, "--version"] },
-      "opsctl --help": { cmd: [tools.opsctl, "--help"] },
-      "opsctl exit-codes --format json": { cmd: [tools.opsctl, "exit-codes", "--format", "json"] },
-      "opsctl cleanup-volumes --show-config": {
-        cmd: [tools.opsctl, "cleanup-volumes", "--environment", "staging", "--show-config"],
-        cwd: ws.dir,
-        env: ws.env,
+  if (sections.has("startup")) log(`start-up: ${startupRuns} runs each`);
+  if (sections.has("startup"))
+    results.startup = await interleaved(
+      {
+        "bun hello (floor)": { cmd: [tools.hello] },
+        "opsctl --version": { cmd: [tools.opsctl, "--version"] },
+        "opsctl --help": { cmd: [tools.opsctl, "--help"] },
+        "opsctl exit-codes --format json": { cmd: [tools.opsctl, "exit-codes", "--format", "json"] },
+        "opsctl cleanup-volumes --show-config": {
+          cmd: [tools.opsctl, "cleanup-volumes", "--environment", "staging", "--show-config"],
+          cwd: ws.dir,
+          env: ws.env,
+        },
+        "aws --version": { cmd: [tools.aws, "--version"], env: pyEnv },
+        "custodian version": { cmd: [tools.custodian, "version"], env: pyEnv },
       },
-      "aws --version": { cmd: [tools.aws, "--version"], env: pyEnv },
-      "custodian version": { cmd: [tools.custodian, "version"], env: pyEnv },
-    },
-    startupRuns,
-  );
+      startupRuns,
+    );
+  save();
 
   // 2. Scale
   const policy = join(BENCH, "policy.yml");
@@ -118,7 +128,7 @@ try {
   );
   const all = seedSpecs(Math.max(...sizes));
   let seeded = 0;
-  for (const n of sizes) {
+  for (const n of sections.has("scale") ? sizes : []) {
     log(`seeding ${seeded} → ${n} volumes`);
     const s = await seedVolumes(moto.url, ageFile, all.slice(seeded, n), 16);
     results.seeding.push({ from: seeded, to: n, ms: s.ms, callsPerSecond: s.callsPerSecond });
@@ -192,17 +202,20 @@ try {
     results.scale.push({ n, tools: timed, opsctlIds: opsIds.length, custodianIds: cusIds.length, awsIds, expected, same, apiCalls, opsctlApiCalls: opsctlOwn });
     log(`N=${n}: API calls per run: ${JSON.stringify(apiCalls)}`);
     log(`N=${n}: opsctl ${fmt(timed.opsctl)} · custodian ${fmt(timed.custodian)} · aws ${fmt(timed["aws cli"])} · same ids: ${same}`);
+    save();
   }
 
   // 3. Apply throughput under 20 ms of latency per call
   const ec2 = new EC2Client({ endpoint: moto.url, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
   // The last row (no added latency) shows what moto itself can take: a single Python process.
-  for (const [concurrency, latency] of [
-    [1, 20],
-    [4, 20],
-    [16, 20],
-    [16, 0],
-  ] as const) {
+  for (const [concurrency, latency] of sections.has("apply")
+    ? ([
+        [1, 20],
+        [4, 20],
+        [16, 20],
+        [16, 0],
+      ] as const)
+    : []) {
     const samples = [];
     const phases: number[] = [];
     let calls: Record<string, number> = {};
@@ -221,7 +234,7 @@ try {
             cmd: [tools.opsctl, "cleanup-volumes", "--environment", "staging", "--concurrency", String(concurrency), "--format", "json"],
             cwd: pws.dir,
             env: pws.env,
-            stdoutFile: join(BENCH, "out-apply.json"),
+            stdoutFile: join(BENCH, `out-apply-${port}.json`),
           }),
         );
         calls = callsPerOperation(proxy, 1);
@@ -239,6 +252,7 @@ try {
     const executorMs = phases.sort((a, b) => a - b)[Math.floor(phases.length / 2)] as number;
     results.apply.push({ concurrency, latencyMs: latency, n: applyN, ...s, executorMs, apiCalls: calls });
     log(`apply ${applyN} with --concurrency ${concurrency}, ${latency} ms latency: ${fmt(s)}, executor phase ${(executorMs / 1000).toFixed(2)} s`);
+    save();
   }
   // 4. Simulated throttling: the proxy enforces EC2's published buckets (DeleteVolume 100
   // tokens refilled at 5/s, DescribeVolumes 100/20 or 50/10 unfiltered), answering
@@ -257,7 +271,7 @@ try {
           cmd: [tools.opsctl, "cleanup-volumes", "--environment", "staging", "--concurrency", "16", "--format", "json"],
           cwd: w.dir,
           env: w.env,
-          stdoutFile: join(BENCH, `out-throttle-${share}.json`),
+          stdoutFile: join(BENCH, `out-throttle-${share}-${port}.json`),
         };
       },
     })),
@@ -265,13 +279,13 @@ try {
       tool: "custodian",
       share: 1,
       cmd: (url: string) => ({
-        cmd: [tools.custodian, "run", "--cache-period", "0", "--region", "us-east-1", "-s", join(BENCH, "custodian-delete"), deletePolicy],
+        cmd: [tools.custodian, "run", "--cache-period", "0", "--region", "us-east-1", "-s", join(BENCH, `custodian-delete-${port}`), deletePolicy],
         env: { ...pyEnv, AWS_ENDPOINT_URL: url },
         okCodes: [0, 1],
       }),
     },
   ];
-  for (const t of throttleRuns) {
+  for (const t of sections.has("throttle") ? throttleRuns : []) {
     await fetch(`${moto.url}/moto-api/reset`, { method: "POST" });
     const specs = Array.from({ length: throttleN }, () => ({ env: "staging" as const, ageDays: 90, attached: false, protect: false, team: "data" }));
     await seedVolumes(moto.url, ageFile, specs, 16);
@@ -312,6 +326,7 @@ try {
   moto.stop();
 }
 
+save();
 await writeReport(results, join(ROOT, "docs"), join(BENCH, "results.json"));
 log(`wrote docs/benchmarks.md and docs/benchmarks.svg in ${((performance.now() - benchStarted) / 60000).toFixed(1)} min`);
 

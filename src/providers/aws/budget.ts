@@ -55,19 +55,28 @@ export class TokenBucket {
     this.last = clock.now();
   }
 
-  /** Takes one token, waiting for it if needed (in arrival order); resolves with the ms waited. */
+  /** Every ms this bucket has held its head waiter back so far (sleeps are serialized). */
+  private sleptMs = 0;
+
+  /**
+   * Takes one token, waiting for it if needed (in arrival order); resolves with the time this
+   * call was held back by the bucket — the refill sleeps between its arrival and its grant,
+   * its own and those of the waiters ahead of it — not the event loop's scheduling delays.
+   */
   take(signal?: AbortSignal): Promise<number> {
-    const start = this.clock.now();
+    const sleptBefore = this.sleptMs;
     const turn = this.tail.then(async () => {
       this.refill();
       while (this.tokens < 1) {
-        await this.clock.sleep(Math.max(1, Math.ceil(((1 - this.tokens) / this.refillPerSecond) * 1000)), signal);
+        const ms = Math.max(1, Math.ceil(((1 - this.tokens) / this.refillPerSecond) * 1000));
+        await this.clock.sleep(ms, signal);
+        this.sleptMs += ms;
         this.refill();
       }
       this.tokens -= 1;
     });
     this.tail = turn.catch(() => {});
-    return turn.then(() => this.clock.now() - start);
+    return turn.then(() => this.sleptMs - sleptBefore);
   }
 
   /** AWS said the real bucket is empty: so is ours, from now. */

@@ -188,18 +188,32 @@ try {
       },
     };
     log(`scale N=${n}: ${runs} run(s) of each tool (expect ${expected} candidates)`);
-    const timed = await interleaved(specs, runs, 0);
+    const failures: Record<string, string> = {};
+    const timed = await interleaved(specs, runs, 0, (tool, e) => {
+      failures[tool] = (e.message.split("\n").find((l) => /Error|error/.test(l)) ?? e.message).slice(0, 300);
+      log(`N=${n}: ${tool} failed: ${failures[tool]}`);
+    });
     for (const p of Object.values(proxies)) p.stop();
     // Calls per run, per operation, as the endpoint saw them (DryRuns apart).
     const apiCalls = Object.fromEntries(Object.entries(proxies).map(([t, p]) => [t, callsPerOperation(p, runs)]));
     const opsIds = (JSON.parse(readFileSync(out("opsctl"), "utf8")).plan.actions as { resource: { id: string } }[]).map((a) => a.resource.id).sort();
-    const cusIds = (JSON.parse(readFileSync(join(custodianOut, "unused-staging-volumes", "resources.json"), "utf8")) as { VolumeId: string }[])
-      .map((v) => v.VolumeId)
-      .sort();
-    const awsIds = (JSON.parse(readFileSync(out("aws"), "utf8")) as string[]).length;
+    const cusFile = join(custodianOut, "unused-staging-volumes", "resources.json");
+    const cusIds = timed.custodian ? (JSON.parse(readFileSync(cusFile, "utf8")) as { VolumeId: string }[]).map((v) => v.VolumeId).sort() : [];
+    const awsIds = timed["aws cli"] ? (JSON.parse(readFileSync(out("aws"), "utf8")) as string[]).length : 0;
     const same = opsIds.length === cusIds.length && opsIds.every((id, i) => id === cusIds[i]);
     const opsctlOwn = JSON.parse(readFileSync(out("opsctl"), "utf8")).apiCalls;
-    results.scale.push({ n, tools: timed, opsctlIds: opsIds.length, custodianIds: cusIds.length, awsIds, expected, same, apiCalls, opsctlApiCalls: opsctlOwn });
+    results.scale.push({
+      n,
+      tools: timed,
+      opsctlIds: opsIds.length,
+      custodianIds: cusIds.length,
+      awsIds,
+      expected,
+      same,
+      apiCalls,
+      opsctlApiCalls: opsctlOwn,
+      ...(Object.keys(failures).length ? { failures } : {}),
+    });
     log(`N=${n}: API calls per run: ${JSON.stringify(apiCalls)}`);
     log(`N=${n}: opsctl ${fmt(timed.opsctl)} · custodian ${fmt(timed.custodian)} · aws ${fmt(timed["aws cli"])} · same ids: ${same}`);
     save();

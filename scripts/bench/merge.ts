@@ -1,5 +1,5 @@
 // Renders docs/benchmarks.md and the charts from saved bench results, taking each section
-// from the first file that has it. For a run stopped before it saved (a bench log only),
+// from the first file that has it (scale rows are combined by N, the first file's row winning). For a run stopped before it saved (a bench log only),
 // the scale section is read back from the log lines and the per-N output files in .bench/.
 //
 //   bun scripts/bench/merge.ts [--log bench.log] results-a.json [results-b.json ...]
@@ -26,8 +26,16 @@ const merged: BenchResults = {
   versions: (base.versions ?? {}) as Record<string, string>,
   quick: Boolean(base.quick),
   startup: pick("startup", none) ?? {},
-  scale: pick("scale", none) ?? [],
-  seeding: pick("seeding", none) ?? [],
+  // Scale rows by N from every part (the first part that measured an N wins), sorted by N.
+  scale: [
+    ...new Map(
+      parts
+        .flatMap((p) => p.scale ?? [])
+        .reverse()
+        .map((x) => [x.n, x]),
+    ).values(),
+  ].sort((a, b) => a.n - b.n),
+  seeding: parts.flatMap((p) => p.seeding ?? []),
   apply: pick("apply", none) ?? [],
   throttle: pick("throttle", none) ?? [],
 };

@@ -27,6 +27,8 @@ export interface BenchResults {
     apiCalls?: Record<string, Record<string, number>>;
     /** opsctl's own account of the last run (JSON result apiCalls). */
     opsctlApiCalls?: { calls: number; throttled: number; waitedMs: number; operations: { operation: string; calls: number; dryRunCalls?: number }[] };
+    /** Tools that failed at this N (left out of the figures), with the error. */
+    failures?: Record<string, string>;
   }[];
   apply: ({ concurrency: number; latencyMs: number; n: number; executorMs: number; apiCalls?: Record<string, number> } & Summary)[];
   throttle: ({
@@ -241,6 +243,9 @@ function markdown(r: BenchResults): string {
     }
   lines.push(table(["N", "tool", "wall", "CPU", "peak RSS", "wall vs opsctl"], rows));
   lines.push("");
+  for (const s of r.scale)
+    for (const [tool, why] of Object.entries(s.failures ?? {})) lines.push(`- N=${s.n}: **${tool} failed** and has no figures: \`${why}\``);
+  if (r.scale.some((s) => s.failures)) lines.push("");
   lines.push("Growth per 10k volumes (from the smallest to the largest N):");
   lines.push("");
   lines.push(

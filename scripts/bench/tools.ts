@@ -31,8 +31,11 @@ export function prepareTools(log: (m: string) => void, port: number): Tools {
     if (!existsSync(join(VENV, "bin", "python"))) sh(["python3", "-m", "venv", VENV], "python3 -m venv");
     sh([join(VENV, "bin", "pip"), "install", "-q", "--disable-pip-version-check", "awscli", "c7n"], "pip install awscli c7n");
   }
-  log("building opsctl for this host (release flags)");
-  sh([process.execPath, join(ROOT, "scripts", "build.ts"), "--host"], "build");
+  // BENCH_NO_BUILD=1 measures the dist/ binary as it is (e.g. a second bench beside a first).
+  if (process.env.BENCH_NO_BUILD !== "1") {
+    log("building opsctl for this host (release flags)");
+    sh([process.execPath, join(ROOT, "scripts", "build.ts"), "--host"], "build");
+  }
   const host = `${process.platform}-${process.arch}`;
   // A copy: a rebuild of dist/ while a long bench runs must not change the binary under test.
   const opsctl = join(BENCH, `opsctl-${host}-${port}`);

@@ -329,6 +329,7 @@ try {
         left: left.Volumes?.length ?? 0,
         apiCalls: callsPerOperation(proxy, 1),
       });
+      save();
       log(
         `  ${t.tool} share ${t.share}: ${fmt(summarise([sample]))}; ${proxy.throttled} RequestLimitExceeded; span ${(spanMs / 1000).toFixed(1)} s vs minimum ${(minimumMs / 1000).toFixed(1)} s; ${left.Volumes?.length ?? 0} left`,
       );

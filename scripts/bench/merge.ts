@@ -2,7 +2,7 @@
 // from the first file that has it (scale rows are combined by N, the first file's row winning). For a run stopped before it saved (a bench log only),
 // the scale section is read back from the log lines and the per-N output files in .bench/.
 //
-//   bun scripts/bench/merge.ts [--log bench.log] results-a.json [results-b.json ...]
+//   bun scripts/bench/merge.ts [--log bench.log] [--note "how the parts were made"] results-a.json [results-b.json ...]
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type BenchResults, writeReport } from "./report.ts";
@@ -11,6 +11,8 @@ import { BENCH, ROOT } from "./tools.ts";
 const args = process.argv.slice(2);
 const logAt = args.indexOf("--log");
 const logFile = logAt >= 0 ? args.splice(logAt, 2)[1] : undefined;
+const noteAt = args.indexOf("--note");
+const note = noteAt >= 0 ? args.splice(noteAt, 2)[1] : undefined;
 const parts: Partial<BenchResults>[] = args.map((f) => JSON.parse(readFileSync(f, "utf8")));
 if (logFile) parts.push(fromLog(readFileSync(logFile, "utf8")));
 
@@ -25,6 +27,7 @@ const merged: BenchResults = {
   machine: String(base.machine ?? ""),
   versions: (base.versions ?? {}) as Record<string, string>,
   quick: Boolean(base.quick),
+  ...(note ? { provenance: note } : {}),
   startup: pick("startup", none) ?? {},
   // Scale rows by N from every part (the first part that measured an N wins), sorted by N.
   scale: [

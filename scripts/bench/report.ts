@@ -13,6 +13,8 @@ export interface BenchResults {
   machine: string;
   versions: Record<string, string>;
   quick: boolean;
+  /** How the figures were put together when they come from more than one run (merge.ts --note). */
+  provenance?: string;
   startup: Record<string, Summary>;
   seeding: { from: number; to: number; ms: number; callsPerSecond: number }[];
   scale: {
@@ -203,6 +205,7 @@ function markdown(r: BenchResults): string {
   lines.push(
     "Every figure is the median of several runs made in the same run as its baselines (round-robin, so a noisy moment hits every tool alike). Wall time is measured around the process; CPU time (user + system) and peak RSS are the process's own `getrusage` figures. All traffic goes to a moto server on 127.0.0.1 started by the bench. The machine is shared with other work, so treat small differences as noise.",
   );
+  if (r.provenance) lines.push("", r.provenance);
   lines.push("");
   lines.push("## Targets");
   lines.push("");
@@ -345,7 +348,7 @@ function markdown(r: BenchResults): string {
   lines.push("");
   const tn = r.throttle[0]?.n ?? 0;
   lines.push(
-    `The fault proxy enforces AWS's published EC2 buckets (\`DeleteVolume\` 100 tokens refilled at 5/s; \`DescribeVolumes\` 100/20 when filtered or paged, 50/10 otherwise; DryRuns charged like real calls) and answers \`RequestLimitExceeded\` (503) when a bucket is empty. Each row deletes ${tn} volumes from a freshly seeded moto. opsctl runs with \`--concurrency 16\`, first with its default share (half of each bucket: 50 tokens, 2.5/s) and then with \`aws.apiBudget.share: 1\`. The minimum is the fastest any client could make the same number of DeleteVolume calls (DryRuns included) with that share of the bucket: (calls − share × 100) / (share × 5) s; the span is from the first to the last DeleteVolume the proxy let through. Custodian (\`actions: [delete]\`, same filters) goes through the same proxy with its own retry policy and no client-side limit.`,
+    `The fault proxy enforces AWS's published EC2 buckets (\`DeleteVolume\` 100 tokens refilled at 5/s; \`DescribeVolumes\` 100/20 when filtered or paged, 50/10 otherwise; DryRuns charged like real calls) and answers \`RequestLimitExceeded\` (503) when a bucket is empty. Each row deletes ${tn} volumes from a freshly seeded moto. opsctl runs with \`--concurrency 16\`, first with its default share (half of each bucket: 50 tokens, 2.5/s) and then with \`aws.apiBudget.share: 1\`. The minimum is the fastest any client could make the same number of DeleteVolume calls (DryRuns included) with that share of the bucket: (calls − share × 100) / (share × 5) s; the span is from the first to the last DeleteVolume the proxy let through. Custodian (\`actions: [delete]\`, same filters) goes through the same proxy with its own retry policy and no client-side limit: it finishes about as fast, by spending the whole bucket and retrying on every \`RequestLimitExceeded\` — each of those answers is a moment when every other caller in the account (the CSI driver, Terraform) was throttled too.`,
   );
   lines.push("");
   lines.push(

@@ -17,7 +17,7 @@ const parts: Partial<BenchResults>[] = args.map((f) => JSON.parse(readFileSync(f
 if (logFile) parts.push(fromLog(readFileSync(logFile, "utf8")));
 
 const pick = <K extends keyof BenchResults>(k: K, empty: (v: BenchResults[K] | undefined) => boolean): BenchResults[K] =>
-  (parts.find((p) => !empty(p[k])) ?? parts[0] ?? {})[k] as BenchResults[K];
+  (parts.find((p) => !empty(p[k])) ?? parts[0])?.[k] as BenchResults[K];
 const none = (v: unknown) => v === undefined || (Array.isArray(v) ? v.length === 0 : typeof v === "object" && v !== null && Object.keys(v).length === 0);
 
 const base = parts.find((p) => p.commit) ?? {};

@@ -10,7 +10,7 @@ import type { Deps } from "./deps.ts";
 import { isOpsError, usageError, validationError } from "./errors.ts";
 import { checkGuardrails } from "./guardrails.ts";
 import { writeJson } from "./json-stream.ts";
-import { PLAN_SCHEMA_ID, type Plan, type Scope, sealPlan } from "./plan.ts";
+import { PLAN_SCHEMA_ID, type Plan, type Scope } from "./plan.ts";
 import { type ExecutionResult, problemsToErrors, type Report } from "./report.ts";
 import { describeScope } from "./scope-text.ts";
 import { showConfigReport } from "./show-config.ts";

@@ -1,7 +1,7 @@
 // Runs a process and measures it: wall time, CPU time (user+system) and peak RSS of that
 // process alone, through rusage.py (wait4 on the child). Bun's own resourceUsage() reports
 // the largest RSS of any child so far, which would give every tool the same figure.
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -24,6 +24,8 @@ export interface RunSpec {
 
 export async function runOnce(spec: RunSpec): Promise<Sample> {
   const result = join(tmpdir(), `opsctl-bench-rusage-${process.pid}.json`);
+  // Bun.file() as stdout does not truncate: a shorter second run would leave the first's tail.
+  if (spec.stdoutFile) rmSync(spec.stdoutFile, { force: true });
   const proc = Bun.spawn(["python3", join(import.meta.dir, "rusage.py"), result, ...spec.cmd], {
     cwd: spec.cwd,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...spec.env },
@@ -66,10 +68,33 @@ export function summarise(samples: Sample[]): Summary {
  * Runs every spec `runs` times, round-robin (a, b, c, a, b, c …) so that a noisy moment on
  * the machine hits all of them alike, after one unmeasured warm-up run each.
  */
-export async function interleaved(specs: Record<string, RunSpec>, runs: number, warmup = 1): Promise<Record<string, Summary>> {
+export async function interleaved(
+  specs: Record<string, RunSpec>,
+  runs: number,
+  warmup = 1,
+  onFailure?: (name: string, e: Error) => void,
+): Promise<Record<string, Summary>> {
   const names = Object.keys(specs);
-  for (let w = 0; w < warmup; w++) for (const n of names) await runOnce(specs[n] as RunSpec);
+  const failed = new Set<string>();
+  // With onFailure, a tool that fails (e.g. a client read timeout on a loaded machine) is
+  // reported and left out of the later rounds instead of ending the whole bench.
+  const once = async (n: string): Promise<Sample | undefined> => {
+    if (failed.has(n)) return undefined;
+    try {
+      return await runOnce(specs[n] as RunSpec);
+    } catch (e) {
+      if (!onFailure) throw e;
+      failed.add(n);
+      onFailure(n, e as Error);
+      return undefined;
+    }
+  };
+  for (let w = 0; w < warmup; w++) for (const n of names) await once(n);
   const samples: Record<string, Sample[]> = Object.fromEntries(names.map((n) => [n, []]));
-  for (let r = 0; r < runs; r++) for (const n of names) samples[n]?.push(await runOnce(specs[n] as RunSpec));
-  return Object.fromEntries(names.map((n) => [n, summarise(samples[n] as Sample[])]));
+  for (let r = 0; r < runs; r++)
+    for (const n of names) {
+      const x = await once(n);
+      if (x) samples[n]?.push(x);
+    }
+  return Object.fromEntries(names.filter((n) => (samples[n]?.length ?? 0) > 0).map((n) => [n, summarise(samples[n] as Sample[])]));
 }

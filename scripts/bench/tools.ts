@@ -1,7 +1,7 @@
 // What the benchmarks compare against, installed by the bench itself on a fresh machine:
 // the AWS CLI and Cloud Custodian from PyPI in .bench/venv (apart from moto's packages),
 // a bare `bun build --compile` hello-world (the floor), and a moto server of its own.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const ROOT = join(import.meta.dir, "..", "..");
@@ -22,7 +22,7 @@ export interface Tools {
   versions: Record<string, string>;
 }
 
-export function prepareTools(log: (m: string) => void): Tools {
+export function prepareTools(log: (m: string) => void, port: number): Tools {
   mkdirSync(BENCH, { recursive: true });
   const aws = join(VENV, "bin", "aws");
   const custodian = join(VENV, "bin", "custodian");
@@ -31,10 +31,15 @@ export function prepareTools(log: (m: string) => void): Tools {
     if (!existsSync(join(VENV, "bin", "python"))) sh(["python3", "-m", "venv", VENV], "python3 -m venv");
     sh([join(VENV, "bin", "pip"), "install", "-q", "--disable-pip-version-check", "awscli", "c7n"], "pip install awscli c7n");
   }
-  log("building opsctl for this host (release flags)");
-  sh([process.execPath, join(ROOT, "scripts", "build.ts"), "--host"], "build");
+  // BENCH_NO_BUILD=1 measures the dist/ binary as it is (e.g. a second bench beside a first).
+  if (process.env.BENCH_NO_BUILD !== "1") {
+    log("building opsctl for this host (release flags)");
+    sh([process.execPath, join(ROOT, "scripts", "build.ts"), "--host"], "build");
+  }
   const host = `${process.platform}-${process.arch}`;
-  const opsctl = join(ROOT, "dist", `opsctl-${host}`);
+  // A copy: a rebuild of dist/ while a long bench runs must not change the binary under test.
+  const opsctl = join(BENCH, `opsctl-${host}-${port}`);
+  copyFileSync(join(ROOT, "dist", `opsctl-${host}`), opsctl);
 
   // The floor: the same compile flags as opsctl's release build, on a one-line program.
   const helloSrc = join(BENCH, "hello.ts");
@@ -60,8 +65,8 @@ export async function startMoto(port: number, ageFile: string, log: (m: string) 
   writeFileSync(ageFile, "0\n");
   const proc = Bun.spawn(["python3", join(import.meta.dir, "moto_fast.py"), "-H", "127.0.0.1", "-p", String(port)], {
     env: { ...process.env, BENCH_AGE_FILE: ageFile },
-    stdout: Bun.file(join(BENCH, "moto.log")),
-    stderr: Bun.file(join(BENCH, "moto.err.log")),
+    stdout: Bun.file(join(BENCH, `moto-${port}.log`)),
+    stderr: Bun.file(join(BENCH, `moto-${port}.err.log`)),
   });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
@@ -70,7 +75,7 @@ export async function startMoto(port: number, ageFile: string, log: (m: string) 
       const r = await fetch(`${url}/moto-api/reset`, { method: "POST" });
       if (r.ok) break;
     } catch {}
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`moto did not start on ${url} (see .bench/moto.err.log)`);
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`moto did not start on ${url} (see .bench/moto-${port}.err.log)`);
     await Bun.sleep(200);
   }
   log(`moto (bench copy) on ${url}, pid ${proc.pid}`);

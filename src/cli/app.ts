@@ -4,6 +4,7 @@ import type { CommandMode, Flags, GroupCommand, OpsCommand, PlannableCommand } f
 import type { Deps } from "../core/deps.ts";
 import { isOpsError, usageError } from "../core/errors.ts";
 import { exitCode } from "../core/exit-codes.ts";
+import { writeJson } from "../core/json-stream.ts";
 import { failureReport, problemsToErrors, type Report } from "../core/report.ts";
 import { closest } from "../core/suggest.ts";
 import { toEnvelope } from "../views/envelope.ts";
@@ -93,7 +94,9 @@ export async function runCli(argv: string[], root: GroupCommand, rawDeps: Deps):
   if (saved) {
     // The result is in the file; stdout stays empty.
   } else if (json) {
-    deps.stdout.write(`${JSON.stringify(toEnvelope(report, deps.build), null, 2)}\n`);
+    // Streamed: a 50k-action plan is never held as one string.
+    writeJson(toEnvelope(report, deps.build), (t) => deps.stdout.write(t));
+    deps.stdout.write("\n");
   } else if (report.documents) {
     const doc = report.documents[format] ?? report.documents.text ?? "";
     // CSV is data, not terminal text: it is written as is (the scrubber still runs).

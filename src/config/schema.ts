@@ -30,11 +30,53 @@ const AwsSchema = v.strictObject({
   sessionToken: v.optional(secret("Session token for temporary credentials")),
   maxAttempts: v.optional(positiveInt("Attempts per AWS call, retries included (SDK standard retry mode)")),
   requestTimeout: v.optional(duration("Timeout of one AWS HTTP request")),
+  apiBudget: v.optional(
+    v.strictObject({
+      share: v.optional(
+        v.pipe(
+          v.number("must be a number"),
+          v.gtValue(0, "must be more than 0"),
+          v.maxValue(1, "must be at most 1"),
+          v.description("Share of each published AWS throttling bucket (capacity and refill rate) opsctl may use; other callers keep the rest"),
+        ),
+      ),
+      operations: v.optional(
+        v.pipe(
+          v.record(
+            v.pipe(v.string(), v.regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/, "operation keys look like ec2:DeleteVolume")),
+            v.strictObject({
+              capacity: v.optional(v.pipe(v.number("must be a number"), v.gtValue(0, "must be more than 0"), v.description("Bucket capacity (tokens)"))),
+              refillPerSecond: v.optional(
+                v.pipe(v.number("must be a number"), v.gtValue(0, "must be more than 0"), v.description("Bucket refill rate (tokens per second)")),
+              ),
+              share: v.optional(v.pipe(v.number("must be a number"), v.gtValue(0, "must be more than 0"), v.maxValue(1, "must be at most 1"))),
+            }),
+          ),
+          v.description("Per operation (service:Operation): the account's real bucket if AWS raised it, and/or a different share"),
+        ),
+      ),
+    }),
+  ),
 });
 
 const GuardrailsSchema = v.strictObject({
   maxDeletions: v.optional(positiveInt("Refuse plans that delete more than this many resources")),
   maxChanges: v.optional(positiveInt("Refuse plans with more than this many actions")),
+});
+
+const ValidationSchema = v.strictObject({
+  mode: v.optional(
+    v.pipe(
+      v.picklist(["per-context", "per-action"], "must be one of per-context, per-action"),
+      v.description("Control-plane DryRuns: once per operation and authorization context (default), or once per action"),
+    ),
+  ),
+  ignoreTags: v.optional(
+    v.pipe(
+      v.array(v.pipe(v.string(), v.minLength(1))),
+      v.description("Tag keys no IAM policy of yours conditions on (e.g. Name): left out of the authorization context, so fewer DryRuns"),
+    ),
+  ),
 });
 
 const ExecutorSchema = v.strictObject({
@@ -69,6 +111,7 @@ const coreOverridable = {
   aws: v.optional(AwsSchema),
   guardrails: v.optional(GuardrailsSchema),
   executor: v.optional(ExecutorSchema),
+  validation: v.optional(ValidationSchema),
   lock: v.optional(LockSchema),
 };
 
@@ -83,9 +126,10 @@ const ENVIRONMENT_NAME = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]+$/, "environ
 /** Built-in defaults of the core keys: the lowest layer, shown as "default" by --show-config. */
 export const CORE_DEFAULTS = {
   protectedEnvironments: ["prod", "production"],
-  aws: { maxAttempts: 3, requestTimeout: "30s" },
+  aws: { maxAttempts: 3, requestTimeout: "30s", apiBudget: { share: 0.5 } },
   guardrails: { maxDeletions: 50 },
   executor: { concurrency: 4, grace: "10s" },
+  validation: { mode: "per-context" as "per-context" | "per-action", ignoreTags: [] as string[] },
   lock: { backend: "local" as "local" | "postgres" | "s3", timeout: "0s", s3: { prefix: "opsctl/", lease: "5m" } },
 };
 

@@ -55,8 +55,11 @@ export interface Validation {
 }
 
 export interface ApplyOutcome {
-  /** "partial": the action did part of its work (detail says what is missing); the run then exits 5. */
-  status: "applied" | "already-done" | "partial" | "failed";
+  /**
+   * "partial": the action did part of its work (detail says what is missing); the run then exits 5.
+   * "skipped" (with a detail): the remote refused because the resource drifted after its live re-read.
+   */
+  status: "applied" | "already-done" | "partial" | "skipped" | "failed";
   detail?: string;
   outputs?: Record<string, string>;
   /**
@@ -133,9 +136,10 @@ export interface PlannableCommand<S = any> {
   finish?(plan: Plan, ctx: RunContext<S>, result: ExecutionResult): Promise<FinishOutcome>;
   /**
    * Re-reads the live attributes an action's preconditions name, just before it is
-   * applied; undefined when the resource no longer exists.
+   * applied; undefined when the resource no longer exists. The plan being applied is
+   * passed so a command can batch its re-reads in the order the executor takes actions.
    */
-  live(action: Action, ctx: RunContext<S>): Promise<LiveState | undefined>;
+  live(action: Action, ctx: RunContext<S>, plan?: Plan): Promise<LiveState | undefined>;
   /** One handler per operation; it gets the plan too, e.g. to tag what it creates with the plan digest. */
   apply: Record<string, ApplyHandler<S>>;
   /**

@@ -8,6 +8,7 @@ import type { ExitName } from "./exit-codes.ts";
 import type { Action, Plan } from "./plan.ts";
 import { unmetPreconditions } from "./preconditions.ts";
 import type { ActionResult, ErrorClass, ExecutionResult } from "./report.ts";
+import { describeUsage, usageOf } from "./usage.ts";
 
 /**
  * Applies exactly the plan's actions with bounded concurrency. Retries of single
@@ -26,7 +27,7 @@ export async function execute(plan: Plan, cmd: PlannableCommand, ctx: RunContext
   /** The drift check of one action: a result when it must not be applied, undefined when it may. */
   const recheck = async (action: Action, started: number): Promise<ActionResult | undefined> => {
     const base = { id: action.id, resource: action.resource.id, operation: action.operation };
-    const live = await cmd.live(action, ctx);
+    const live = await cmd.live(action, ctx, plan);
     if (!live) {
       // Gone already: for a delete that is the desired state (a re-run after a crash).
       if (action.operation === "delete") return { ...base, status: "already-done", detail: "already gone", durationMs: Date.now() - started };
@@ -62,6 +63,9 @@ export async function execute(plan: Plan, cmd: PlannableCommand, ctx: RunContext
         durationMs: elapsed(),
       };
     } catch (e) {
+      // Interrupted while waiting for the rate limiter: the call was never sent.
+      if ((e as { code?: string })?.code === "OpsctlRateLimitAborted")
+        return { ...base, status: "not-reached", detail: "interrupted before it started", durationMs: elapsed() };
       return { ...base, status: "failed", error: classify(e), durationMs: elapsed() };
     }
   };
@@ -128,6 +132,13 @@ export async function execute(plan: Plan, cmd: PlannableCommand, ctx: RunContext
   });
   const progress = ctx.deps.stderr.isTTY && ctx.flags.quiet !== true;
   const counts = { applied: 0, failed: 0, skipped: 0 };
+  const t0 = Date.now();
+  // API calls, throttles and limiter waits so far, and the time left at the rate reached so far.
+  const budgetLine = () => {
+    const u = usageOf(ctx);
+    const leftMs = done ? ((Date.now() - t0) / done) * (total - done) : 0;
+    return `${u?.calls ? ` · ${describeUsage(u)}` : ""}${leftMs >= 2000 ? ` · ~${Math.ceil(leftMs / 1000)} s left` : ""}`;
+  };
 
   const record = (a: Action, r: ActionResult) => {
     results.set(a.id, r);
@@ -138,7 +149,7 @@ export async function execute(plan: Plan, cmd: PlannableCommand, ctx: RunContext
     const line = `${r.status} ${a.operation} ${a.resource.id} (${done}/${total})${r.error ? `: ${r.error.message}` : r.detail ? `: ${r.detail}` : ""}`;
     if (progress) {
       // One live line on a terminal; a log line per action everywhere else.
-      ctx.deps.stderr.write(`\r\u001b[K${done}/${total} done: ${counts.applied} applied, ${counts.failed} failed, ${counts.skipped} skipped`);
+      ctx.deps.stderr.write(`\r\u001b[K${done}/${total} done: ${counts.applied} applied, ${counts.failed} failed, ${counts.skipped} skipped${budgetLine()}`);
       if (r.status === "failed") ctx.deps.stderr.write(`\r\u001b[K${line}\n`);
     } else if (r.status === "failed") ctx.log.warn(line);
     else ctx.log.info(line);

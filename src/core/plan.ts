@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { canonicalJson, sha256 } from "./canonical.ts";
+import { canonicalSha256 } from "./canonical.ts";
 
 // The plan is the contract between dry run and apply (DESIGN §5). Its schema is
 // generated into docs/schema/plan.json; a breaking change needs opsctl.plan/v2.
@@ -92,7 +92,7 @@ export type Operation = Action["operation"];
 /** Digest over everything but the digest itself: any edit to a saved plan changes it. */
 export function planDigest(plan: Omit<Plan, "digest">): string {
   const { digest: _ignored, ...rest } = plan as Plan;
-  return `sha256:${sha256(canonicalJson(rest))}`;
+  return `sha256:${canonicalSha256(rest)}`;
 }
 
 export function sealPlan(plan: Omit<Plan, "digest">): Plan {

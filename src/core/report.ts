@@ -1,6 +1,7 @@
 import { describeSource, type Problem } from "./errors.ts";
 import type { ExitName } from "./exit-codes.ts";
 import type { Plan, Scope } from "./plan.ts";
+import type { ApiUsage } from "./usage.ts";
 
 export type Mode = "dry-run" | "apply" | "show-config" | "info" | "error";
 
@@ -71,6 +72,8 @@ export interface Report {
   documents?: Record<string, string>;
   /** Report commands with --out: where the rendered output goes instead of stdout. */
   outFile?: string;
+  /** Remote API calls the run made, per operation (absent when it made none). */
+  apiCalls?: ApiUsage;
 }
 
 export function summarize(plan: Plan | null, result: ExecutionResult | null): Summary {

@@ -49,8 +49,12 @@ export interface CommandDefinition<S extends SectionSchema, D extends DeepPartia
   prepare?(plan: Plan, ctx: RunContext<SectionOf<S, D>>): Promise<Validation>;
   /** Apply only, after every action ended (also on interrupt): work spanning the actions, e.g. sealing an artifact; its outputs join the result. */
   finish?(plan: Plan, ctx: RunContext<SectionOf<S, D>>, result: ExecutionResult): Promise<FinishOutcome>;
-  /** Re-reads what an action's preconditions name, just before it is applied; undefined if gone. */
-  live(action: Action, ctx: RunContext<SectionOf<S, D>>): Promise<LiveState | undefined>;
+  /**
+   * Re-reads what an action's preconditions name, just before it is applied; undefined if
+   * gone. The plan being applied is passed so a command can batch its re-reads in the order
+   * the executor takes the actions.
+   */
+  live(action: Action, ctx: RunContext<SectionOf<S, D>>, plan?: Plan): Promise<LiveState | undefined>;
   /** One handler per operation the plans contain. */
   apply: Record<string, ApplyHandler<SectionOf<S, D>>>;
   /**

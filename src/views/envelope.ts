@@ -29,6 +29,23 @@ export const ExecutionResultSchema = v.object({
   evidenceDigest: v.optional(v.pipe(v.string(), v.description("sha256 over the plan digest and every action's result and evidence"))),
 });
 
+const ApiUsageSchema = v.object({
+  calls: v.number(),
+  throttled: v.number(),
+  waitedMs: v.number(),
+  operations: v.array(
+    v.object({
+      service: v.string(),
+      operation: v.string(),
+      calls: v.pipe(v.number(), v.description("Requests sent, every retry attempt included")),
+      dryRunCalls: v.optional(v.number()),
+      throttled: v.pipe(v.number(), v.description("Answers saying the caller was throttled (RequestLimitExceeded, Throttling, ...)")),
+      waitedMs: v.pipe(v.number(), v.description("Time spent waiting on opsctl's client-side rate limiter")),
+      limit: v.optional(v.object({ capacity: v.number(), refillPerSecond: v.number() })),
+    }),
+  ),
+});
+
 /** The one JSON document on stdout for every command, success or failure (DESIGN §3). */
 export const EnvelopeSchema = v.object({
   schema: v.literal(RESULT_SCHEMA_ID),
@@ -41,6 +58,7 @@ export const EnvelopeSchema = v.object({
   exit: v.object({ code: v.picklist(EXIT_CODES.map((r) => r.code)), name: v.picklist(EXIT_CODES.map((r) => r.name)) }),
   errors: v.array(v.object({ code: v.string(), message: v.string(), resource: v.optional(v.string()), source: v.optional(v.string()) })),
   version: v.string(),
+  apiCalls: v.optional(v.pipe(ApiUsageSchema, v.description("Remote API calls the run made, per operation; absent when it made none"))),
 });
 
 export type Envelope = v.InferOutput<typeof EnvelopeSchema>;
@@ -58,5 +76,6 @@ export function toEnvelope(report: Report, build: BuildInfo): Envelope {
     exit: { code: exitCode(report.exit) as Envelope["exit"]["code"], name: report.exit },
     errors: report.errors,
     version: build.version,
+    ...(report.apiCalls ? { apiCalls: report.apiCalls } : {}),
   };
 }

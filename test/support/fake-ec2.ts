@@ -10,6 +10,9 @@ export class FakeEc2 implements Ec2Port {
   snapshots: { id: string; volumeId: string; tags: Record<string, string>; state: string }[] = [];
   failDelete = new Map<string, Error>();
   deny = new Set<string>();
+  /** Volume ids of every DryRun, and id batches of every batched read, in order. */
+  dryRuns: string[] = [];
+  reads: string[][] = [];
   /** Called before each delete: lets a test interrupt mid-apply. */
   beforeDelete?: (id: string) => Promise<void> | void;
 
@@ -22,10 +25,19 @@ export class FakeEc2 implements Ec2Port {
       (v) => (!q.states?.length || q.states.includes(v.state)) && Object.entries(q.tags ?? {}).every(([k, val]) => v.tags[k] === val),
     );
   }
+  async *pageVolumes(q: { states?: string[]; tags?: Record<string, string> }) {
+    const all = await this.listVolumes(q);
+    for (let i = 0; i < all.length; i += 500) yield all.slice(i, i + 500);
+  }
   async getVolume(id: string) {
     return this.volumes.get(id);
   }
+  async getVolumes(ids: string[]) {
+    this.reads.push(ids);
+    return new Map(ids.flatMap((id) => (this.volumes.has(id) ? [[id, this.volumes.get(id) as Volume] as const] : [])));
+  }
   async checkDeleteVolume(id: string): Promise<DryRunVerdict> {
+    this.dryRuns.push(id);
     if (this.deny.has(id)) return { ok: false, code: "UnauthorizedOperation", message: "You are not authorized to perform this operation." };
     return this.volumes.has(id) ? { ok: true } : { ok: false, code: "InvalidVolume.NotFound", message: `The volume '${id}' does not exist.` };
   }
@@ -60,6 +72,7 @@ export function volume(id: string, p: Partial<Volume> & { ageDays?: number; now?
     type: p.type ?? "gp3",
     availabilityZone: p.availabilityZone ?? "us-east-1a",
     encrypted: p.encrypted ?? false,
+    ...(p.kmsKeyId ? { kmsKeyId: p.kmsKeyId } : {}),
     createTime: p.createTime ?? new Date(now.getTime() - (p.ageDays ?? 90) * 86_400_000),
     tags: p.tags ?? { Environment: "staging" },
     attachments: p.attachments ?? [],

@@ -49,8 +49,8 @@ export interface Seen {
   body: string;
   dryRun: boolean;
   faulted: boolean;
-  /** Kind of the fault injected, if any. */
-  fault?: Fault["kind"];
+  /** Kind of the fault injected, if any; "throttled" when an enforced bucket was empty. */
+  fault?: Fault["kind"] | "throttled";
   /** performance.now() when the request arrived. */
   at: number;
 }
@@ -68,6 +68,16 @@ export class FaultProxy {
   /** Runs before a request is forwarded: lets a test change the world mid-apply. "drop" = never forward it. */
   beforeForward?: (operation: string, body: string, dryRun: boolean) => Promise<"drop" | undefined> | "drop" | undefined;
   private inflight = 0;
+  /** AWS's token buckets, enforced per bucket key (see enforceBuckets). */
+  private buckets?: Map<string, { tokens: number; last: number; spec: BucketSpec }>;
+  /** Full DescribeVolumes answers being paged out, by the NextToken the proxy handed out. */
+  private readonly pages = new Map<string, { head: string; items: string[]; tail: string }>();
+  private pageSeq = 0;
+  /**
+   * Answer DescribeVolumes that asks for MaxResults in pages of at most this many (moto
+   * ignores MaxResults and returns everything). EC2 may also return fewer than MaxResults.
+   */
+  pageDescribeVolumes: number | false = false;
 
   constructor(
     private readonly target: string,
@@ -78,6 +88,22 @@ export class FaultProxy {
       errors?: "aws" | "kube";
     } = {},
   ) {}
+
+  /**
+   * Throttles like EC2 (a token bucket per API; RequestLimitExceeded, HTTP 503, when it is
+   * empty; DryRun requests are charged like real ones). Default: AWS's published sizes for
+   * the calls cleanup-volumes makes, written out here independently of opsctl's own table.
+   */
+  enforceBuckets(specs: Record<string, BucketSpec> = AWS_EC2_BUCKETS): this {
+    const now = performance.now();
+    this.buckets = new Map(Object.entries(specs).map(([k, spec]) => [k, { tokens: spec.capacity, last: now, spec }]));
+    return this;
+  }
+
+  /** How many calls the enforced buckets answered with RequestLimitExceeded. */
+  get throttled(): number {
+    return this.seen.filter((s) => s.fault === "throttled").length;
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.frontPort}`;
@@ -156,6 +182,11 @@ export class FaultProxy {
       req.headers.get("x-amz-target")?.split(".").pop() ??
       `${req.method} ${url.pathname}`;
     const isDryRun = /(^|&)DryRun=true(&|$)/.test(body) || url.searchParams.get("dryRun") === "All";
+    const params = new URLSearchParams(body);
+    if (!this.takeToken(operation, params)) {
+      this.seen.push({ operation, search: url.search, body, dryRun: isDryRun, faulted: true, fault: "throttled", at });
+      return errorResponse(503, "RequestLimitExceeded", "Request limit exceeded. (enforced by the fault proxy)");
+    }
     const rule = this.rules.find(
       (r) =>
         (r.operation === "*" || r.operation === operation) &&
@@ -189,7 +220,54 @@ export class FaultProxy {
       if (f.dropIfAbandoned && req.signal.aborted) return new Response(null, { status: 499 });
     }
     if ((await this.beforeForward?.(operation, body, isDryRun)) === "drop") throw new Error("dropped by the fault proxy");
+    if (this.pageDescribeVolumes && operation === "DescribeVolumes" && !isDryRun && (params.has("MaxResults") || params.has("NextToken"))) {
+      return this.page(req, url, body, params, this.pageDescribeVolumes);
+    }
     return this.send(req, url, body);
+  }
+
+  /** Charges one token to the call's bucket; false when it is empty (the call is throttled). */
+  private takeToken(operation: string, params: URLSearchParams): boolean {
+    if (!this.buckets) return true;
+    const filteredOrPaged = [...params.keys()].some((k) => k.startsWith("Filter.") || k === "MaxResults" || k === "NextToken");
+    const key = operation === "DescribeVolumes" && !filteredOrPaged ? "DescribeVolumes (unfiltered)" : operation;
+    const b = this.buckets.get(key);
+    if (!b) return true;
+    const now = performance.now();
+    b.tokens = Math.min(b.spec.capacity, b.tokens + ((now - b.last) / 1000) * b.spec.refillPerSecond);
+    b.last = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  /**
+   * One page of a DescribeVolumes answer: the first request fetches every volume from moto
+   * (which ignores MaxResults) and keeps the rest for the NextTokens it
+   * hands out, as EC2 does. The same signed request is forwarded, so auth still applies.
+   */
+  private async page(req: Request, url: URL, body: string, params: URLSearchParams, cap: number): Promise<Response> {
+    const size = Math.min(cap, Math.max(5, Number(params.get("MaxResults") ?? 1000)));
+    const token = params.get("NextToken");
+    let listing = token ? this.pages.get(token) : undefined;
+    if (token && !listing) return errorResponse(400, "InvalidParameterValue", `unknown NextToken ${token} (fault proxy)`);
+    if (token) this.pages.delete(token);
+    let offset = token ? Number(token.split(":")[2]) : 0;
+    if (!listing) {
+      const upstream = await this.send(req, url, body);
+      if (upstream.status !== 200) return upstream;
+      listing = splitVolumeSet(await upstream.text());
+      offset = 0;
+    }
+    const items = listing.items.slice(offset, offset + size);
+    let next = "";
+    if (offset + size < listing.items.length) {
+      const t = `fault-proxy-page:${++this.pageSeq}:${offset + size}`;
+      this.pages.set(t, listing);
+      next = `<nextToken>${t}</nextToken>`;
+    }
+    const xml = `${listing.head}${items.join("")}${listing.tail.replace("</volumeSet>", `</volumeSet>${next}`)}`;
+    return new Response(xml, { status: 200, headers: { "content-type": "text/xml" } });
   }
 
   private async send(req: Request, url: URL, body: string): Promise<Response> {
@@ -237,6 +315,48 @@ export class FaultProxy {
     this.counts.set(r, n + 1);
     return n >= (r.after ?? 0) && (r.times === undefined || n < (r.after ?? 0) + r.times);
   }
+}
+
+export interface BucketSpec {
+  capacity: number;
+  refillPerSecond: number;
+}
+
+/**
+ * From AWS's "Request throttling for the Amazon EC2 API" tables: DeleteVolume has its own
+ * bucket; DescribeVolumes draws from the non-mutating bucket when filtered or paginated and
+ * from the smaller "unfiltered and unpaginated" bucket otherwise.
+ */
+export const AWS_EC2_BUCKETS: Record<string, BucketSpec> = {
+  DeleteVolume: { capacity: 100, refillPerSecond: 5 },
+  DescribeVolumes: { capacity: 100, refillPerSecond: 20 },
+  "DescribeVolumes (unfiltered)": { capacity: 50, refillPerSecond: 10 },
+};
+
+/** Splits a DescribeVolumes XML answer into what precedes the volumes, each top-level <item>, and the rest. */
+export function splitVolumeSet(xml: string): { head: string; items: string[]; tail: string } {
+  const open = xml.indexOf("<volumeSet>");
+  if (open < 0) {
+    // An empty set is written <volumeSet/>.
+    const empty = xml.indexOf("<volumeSet/>");
+    if (empty < 0) throw new Error("fault proxy: DescribeVolumes answer without a volumeSet");
+    return { head: `${xml.slice(0, empty)}<volumeSet>`, items: [], tail: `</volumeSet>${xml.slice(empty + "<volumeSet/>".length)}` };
+  }
+  const start = open + "<volumeSet>".length;
+  const close = xml.lastIndexOf("</volumeSet>");
+  const items: string[] = [];
+  // Items nest (tagSet and attachmentSet hold <item>s too): cut at depth 0.
+  const re = /<item>|<\/item>/g;
+  re.lastIndex = start;
+  let depth = 0;
+  let from = start;
+  for (let m = re.exec(xml); m && m.index < close; m = re.exec(xml)) {
+    if (m[0] === "<item>") {
+      if (depth === 0) from = m.index;
+      depth++;
+    } else if (--depth === 0) items.push(xml.slice(from, m.index + "</item>".length));
+  }
+  return { head: xml.slice(0, start), items, tail: xml.slice(close) };
 }
 
 function errorResponse(status: number, code: string, message: string): Response {

@@ -5,7 +5,7 @@ import { appendAudit } from "../../core/audit.ts";
 import type { Flags, InfoCommand, OpsCommand, PlannableCommand, RunContext } from "../../core/command.ts";
 import { createContext, loadConfigFor } from "../../core/context.ts";
 import { describeSource, isOpsError, OpsError, type Problem, validationError } from "../../core/errors.ts";
-import { failedChecks, producerOf, validatePlan } from "../../core/pipeline.ts";
+import { failedChecks, producerOf, validatePlan, withUsage } from "../../core/pipeline.ts";
 import type { Plan, Scope } from "../../core/plan.ts";
 import { unmetPreconditions } from "../../core/preconditions.ts";
 import { type ExecutionResult, problemsToErrors, type Report } from "../../core/report.ts";
@@ -44,6 +44,7 @@ export const apply: InfoCommand = {
       exit,
       errors: [],
       view: state.result ? "result" : state.plan ? "plan" : "error",
+      ...withUsage(state.ctx),
       ...extra,
     });
     try {
@@ -137,7 +138,7 @@ async function recheck(cmd: PlannableCommand, ctx: RunContext, saved: Plan, file
   const drifted: Problem[] = [];
   const present: Plan["actions"] = [];
   for (const a of saved.actions) {
-    const live = await liveOrRemote(cmd, a, ctx);
+    const live = await liveOrRemote(cmd, a, ctx, saved);
     const unmet = live ? unmetPreconditions(a.preconditions, live) : a.operation === "delete" ? [] : ["the resource no longer exists"];
     if (unmet.length) drifted.push({ message: `${a.id}: ${unmet.join("; ")}`, resource: a.resource.id });
     // A resource a finished delete already removed needs no dry-run validation.
@@ -155,9 +156,9 @@ async function recheck(cmd: PlannableCommand, ctx: RunContext, saved: Plan, file
  * error: an SDK or socket error (it carries $metadata or a string code) becomes a
  * remote OpsError; anything else is still a bug.
  */
-async function liveOrRemote(cmd: PlannableCommand, a: Plan["actions"][number], ctx: RunContext) {
+async function liveOrRemote(cmd: PlannableCommand, a: Plan["actions"][number], ctx: RunContext, plan: Plan) {
   try {
-    return await cmd.live(a, ctx);
+    return await cmd.live(a, ctx, plan);
   } catch (e) {
     const err = e as { $metadata?: unknown; code?: unknown; name?: string; message?: string };
     if (isOpsError(e) || !(err && (err.$metadata !== undefined || typeof err.code === "string"))) throw e;

@@ -22,6 +22,9 @@ export function deleteVolumeHandler(client: (ctx: RunContext) => Promise<Ec2Port
       outputs.snapshotId = snapshotId;
     }
     const r = await ec2.deleteVolume(volumeId);
+    // Re-reads are batched (live.ts), so a volume can be attached after its re-read; EC2
+    // itself refuses to delete an attached volume, and that is drift, not a failure.
+    if (r === "in-use") return { status: "skipped", detail: "drifted: attached since it was re-read (DeleteVolume answered VolumeInUse)", outputs };
     return { status: r === "deleted" ? "applied" : "already-done", ...(r === "not-found" ? { detail: "already gone" } : {}), outputs };
   };
 }

@@ -1,11 +1,14 @@
+import type { Plan } from "../../core/plan.ts";
 import type { Ec2Port } from "../../providers/aws/ec2.ts";
-import { awsOptions, type Check, defineCommand, mapLimit, parseDuration, perRun, type RunContext, remoteFailure } from "../../sdk/index.ts";
+import { awsOptions, type Check, defineCommand, parseDuration, perRun, type RunContext, remoteFailure } from "../../sdk/index.ts";
 import { deleteVolumeHandler } from "./apply.ts";
 import { CLEANUP_VOLUMES_DEFAULTS, type CleanupContext, CleanupVolumesSchema } from "./config.ts";
-import { type Criteria, liveAttributes, selectVolumes, splitTag } from "./select.ts";
+import { discoverVolumes } from "./discover.ts";
+import { LiveReader } from "./live.ts";
+import { type Criteria, liveAttributes, splitTag } from "./select.ts";
+import { validateVolumes } from "./validate.ts";
 
 const TAG = { re: /^[^=\s][^=]*=.*$/, form: "a tag selector KEY=VALUE" };
-const VALIDATION_CONCURRENCY = 8;
 
 /** One EC2 client per run, shared by discovery, validation, live re-reads and deletes. */
 const client = perRun((ctx: RunContext): Promise<Ec2Port> => ctx.provider("ec2", awsOptions(ctx)));
@@ -46,6 +49,14 @@ export const cleanupVolumes = defineCommand({
       configKey: "cleanupVolumes.snapshotFirst",
       description: "Snapshot each volume (and wait for it) before deleting",
     },
+    {
+      name: "validation-mode",
+      kind: "enum",
+      values: ["per-context", "per-action"],
+      configKey: "validation.mode",
+      valueName: "MODE",
+      description: "DryRun once per authorization context (default) or once per action",
+    },
   ],
   permissions: ["ec2:DescribeVolumes", "ec2:DeleteVolume", "ec2:CreateSnapshot", "ec2:DescribeSnapshots", "ec2:CreateTags", "sts:GetCallerIdentity"],
 
@@ -63,57 +74,32 @@ export const cleanupVolumes = defineCommand({
 
   async plan(ctx) {
     const ec2 = await client(ctx);
-    const c = criteria(ctx);
     const nearMisses = ctx.flags.verbose === true || ctx.flags.format === "json";
-    const endpoint = ctx.config.aws.endpoint;
-    const tags = Object.fromEntries([[c.environmentTag, c.environment], ...c.include]);
-    let volumes: Awaited<ReturnType<Ec2Port["listVolumes"]>>;
+    let found: Awaited<ReturnType<typeof discoverVolumes>>;
     try {
       // Filters run server-side; near-miss mode widens them to explain what was left out.
-      volumes = nearMisses
-        ? dedupe([...(await ec2.listVolumes({ tags: { [c.environmentTag]: c.environment } })), ...(await ec2.listVolumes({ states: ["available"] }))])
-        : await ec2.listVolumes({ states: ["available"], tags });
+      found = await discoverVolumes(ec2, criteria(ctx), nearMisses);
     } catch (e) {
-      throw remoteFailure("EC2", endpoint, e);
+      throw remoteFailure("EC2", ctx.config.aws.endpoint, e);
     }
-    ctx.log.debug(`discovered ${volumes.length} volume(s) in ${ctx.scope.region}`);
+    ctx.log.debug(`discovered ${found.discovered} volume(s) in ${ctx.scope.region}`);
     const checks: Check[] = [];
     if (ctx.scope.account) checks.push(await accountCheck(ctx));
-    return { ...selectVolumes(volumes, c, nearMisses), checks };
+    return { actions: found.actions, skipped: found.skipped, checks };
   },
 
   async validate(plan, ctx) {
     const ec2 = await client(ctx);
-    const actions: Record<string, Check[]> = {};
     try {
-      await mapLimit(plan.actions, VALIDATION_CONCURRENCY, async (a) => {
-        const del = await ec2.checkDeleteVolume(a.resource.id);
-        const list: Check[] = [
-          {
-            name: "ec2:DeleteVolume DryRun",
-            status: del.ok ? "passed" : "failed",
-            detail: del.ok ? "DryRunOperation: the call would succeed" : `${del.code}: ${a.resource.id}: ${del.message}`,
-          },
-        ];
-        // From the plan, not today's config: a saved plan is validated as it was made.
-        if (a.steps?.some((s) => s.operation === "CreateSnapshot")) {
-          const snap = await ec2.checkCreateSnapshot(a.resource.id);
-          list.push({
-            name: "ec2:CreateSnapshot DryRun",
-            status: snap.ok ? "passed" : "failed",
-            detail: snap.ok ? "DryRunOperation: the call would succeed" : `${snap.code}: ${a.resource.id}: ${snap.message}`,
-          });
-        }
-        actions[a.id] = list;
-      });
+      return await validateVolumes(plan, ec2, ctx.config.validation.mode, ctx.config.validation.ignoreTags);
     } catch (e) {
       throw remoteFailure("EC2", ctx.config.aws.endpoint, e);
     }
-    return { actions };
   },
 
-  async live(action, ctx) {
-    const v = await (await client(ctx)).getVolume(action.resource.id);
+  async live(action, ctx, plan) {
+    const ec2 = await client(ctx);
+    const v = plan ? await liveReader(plan, ec2).get(action.resource.id) : await ec2.getVolume(action.resource.id);
     return v ? liveAttributes(v) : undefined;
   },
 
@@ -151,6 +137,13 @@ async function accountCheck(ctx: RunContext): Promise<Check> {
   };
 }
 
-function dedupe<T extends { id: string }>(items: T[]): T[] {
-  return [...new Map(items.map((i) => [i.id, i])).values()];
+/** One batched reader per plan being applied (the executor's and the saved-plan re-check's plan objects). */
+const readers = new WeakMap<Plan, LiveReader>();
+function liveReader(plan: Plan, ec2: Ec2Port): LiveReader {
+  let r = readers.get(plan);
+  if (!r) {
+    r = new LiveReader(ec2, plan.actions);
+    readers.set(plan, r);
+  }
+  return r;
 }

@@ -65,37 +65,62 @@ export function selectVolumes(volumes: Volume[], c: Criteria, nearMisses: boolea
   return { actions, skipped };
 }
 
-function deleteAction(v: Volume, c: Criteria, ageDays: number): Action {
+/**
+ * The parts of an action that depend only on the criteria (or on the age in days) are
+ * built once per run and shared by every action: a 50k-volume plan holds tens of
+ * thousands of actions, and these objects are never mutated (validation adds checks by
+ * building a new list).
+ */
+const shared = new WeakMap<Criteria, ReturnType<typeof sharedParts>>();
+function sharedParts(c: Criteria) {
   const tagEvidence = [`${c.environmentTag}=${c.environment}`, ...c.include.map(([k, val]) => `${k}=${val}`)];
+  return {
+    tagEvidence,
+    tagText: tagEvidence.join(", "),
+    protectTagAbsent: `${c.protect[0]}=${c.protect[1]}`,
+    notProtected: { name: "not-protected", status: "passed" as const, detail: `no ${c.protect[0]}=${c.protect[1]} tag` },
+    unattached: { name: "unattached", status: "passed" as const, detail: "no attachments" },
+    ages: new Map<number, Action["checks"][number]>(),
+    preconditions: [
+      { description: "volume is still available", attribute: "state", expected: "available", test: "equals" as const },
+      { description: "volume is still unattached", attribute: "attachments", expected: [], test: "empty" as const },
+      { description: "volume is still in the environment", attribute: `tags.${c.environmentTag}`, expected: c.environment, test: "equals" as const },
+      { description: "volume has not been protected since", attribute: `tags.${c.protect[0]}`, expected: c.protect[1], test: "absent-or-not-equal" as const },
+    ],
+  };
+}
+
+function deleteAction(v: Volume, c: Criteria, ageDays: number): Action {
+  let p = shared.get(c);
+  if (!p) {
+    p = sharedParts(c);
+    shared.set(c, p);
+  }
+  let age = p.ages.get(ageDays);
+  if (!age) {
+    age = { name: "age", status: "passed", detail: `${ageDays} days > ${c.olderThanText}` };
+    p.ages.set(ageDays, age);
+  }
   return {
     id: `delete:${v.id}`,
     resource: resourceOf(v),
     operation: "delete",
     reason: {
-      summary: `available (no attachments), created ${isoDay(v.createTime)}, ${ageDays} days > ${c.olderThanText}; tag ${tagEvidence.join(", ")}`,
+      summary: `available (no attachments), created ${isoDay(v.createTime)}, ${ageDays} days > ${c.olderThanText}; tag ${p.tagText}`,
       evidence: {
         state: v.state,
         attachments: 0,
         createTime: v.createTime.toISOString(),
         ageDays,
         olderThan: c.olderThanText,
-        tags: tagEvidence,
-        protectTagAbsent: `${c.protect[0]}=${c.protect[1]}`,
+        tags: p.tagEvidence,
+        protectTagAbsent: p.protectTagAbsent,
       },
     },
     call: { service: "ec2", operation: "DeleteVolume", parameters: { VolumeId: v.id } },
     ...(c.snapshotFirst ? { steps: [{ service: "ec2", operation: "CreateSnapshot", parameters: { VolumeId: v.id, wait: "completed" } }] } : {}),
-    checks: [
-      { name: "not-protected", status: "passed", detail: `no ${c.protect[0]}=${c.protect[1]} tag` },
-      { name: "unattached", status: "passed", detail: "no attachments" },
-      { name: "age", status: "passed", detail: `${ageDays} days > ${c.olderThanText}` },
-    ],
-    preconditions: [
-      { description: "volume is still available", attribute: "state", expected: "available", test: "equals" },
-      { description: "volume is still unattached", attribute: "attachments", expected: [], test: "empty" },
-      { description: "volume is still in the environment", attribute: `tags.${c.environmentTag}`, expected: c.environment, test: "equals" },
-      { description: "volume has not been protected since", attribute: `tags.${c.protect[0]}`, expected: c.protect[1], test: "absent-or-not-equal" },
-    ],
+    checks: [p.notProtected, p.unattached, age],
+    preconditions: p.preconditions,
   };
 }
 
@@ -110,6 +135,11 @@ export function resourceOf(v: Volume) {
       volumeType: v.type,
       availabilityZone: v.availabilityZone,
       encrypted: v.encrypted,
+      // What IAM conditions can also see (authorization context of the DryRun validation).
+      ...(v.kmsKeyId ? { kmsKeyId: v.kmsKeyId } : {}),
+      ...(v.iops !== undefined ? { iops: v.iops } : {}),
+      ...(v.throughput !== undefined ? { throughput: v.throughput } : {}),
+      ...(v.snapshotId ? { snapshotId: v.snapshotId } : {}),
       createTime: v.createTime.toISOString(),
       tags: v.tags,
     },

@@ -2,7 +2,24 @@ import type { CoreContext } from "../../core/context.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { usageError } from "../../core/errors.ts";
 import type { Phase } from "../../core/providers.ts";
+import { setUsageSource } from "../../core/usage.ts";
+import { ApiBudget, DEFAULT_SHARE } from "./budget.ts";
 import type { AwsClientOptions } from "./options.ts";
+
+const budgets = new WeakMap<object, ApiBudget>();
+
+/** The run's one API budget: every AWS client of the run (all services, all commands' providers) shares it. */
+export function runBudget(ctx: CoreContext): ApiBudget {
+  let b = budgets.get(ctx);
+  if (!b) {
+    const c = ctx.config.aws.apiBudget;
+    b = new ApiBudget({ share: c.share ?? DEFAULT_SHARE, operations: c.operations ?? {} }, undefined, ctx.deps.signal);
+    budgets.set(ctx, b);
+    const budget = b;
+    setUsageSource(ctx, () => budget.usage());
+  }
+  return b;
+}
 
 /** AWS client options from the resolved config; secrets are resolved here, at first use. */
 export function awsOptions(ctx: CoreContext & { readonly phase?: Phase }): AwsClientOptions {
@@ -22,5 +39,9 @@ export function awsOptions(ctx: CoreContext & { readonly phase?: Phase }): AwsCl
     requestTimeoutMs: parseDuration(aws.requestTimeout) ?? 30_000,
     log: (m) => ctx.log.debug(m),
     phase: () => ctx.phase,
+    budget: runBudget(ctx),
+    // AWS's buckets are per account: the configured account when there is one (it is checked
+    // against the credentials), else one key for "whatever the credentials are".
+    account: ctx.scope.account ?? "default",
   };
 }

@@ -8,6 +8,11 @@ export interface Volume {
   type: string;
   availabilityZone: string;
   encrypted: boolean;
+  /** Attributes EC2 exposes to IAM conditions (ec2:KmsKeyId, ec2:VolumeIops, ...), when set. */
+  kmsKeyId?: string;
+  iops?: number;
+  throughput?: number;
+  snapshotId?: string;
   createTime: Date;
   tags: Record<string, string>;
   attachments: { instanceId: string; state: string }[];
@@ -21,14 +26,30 @@ export interface VolumeQuery {
 
 export type DryRunVerdict = { ok: true } | { ok: false; code: string; message: string };
 
+/** DescribeVolumes page size: the documented maximum MaxResults (5–500). */
+export const DESCRIBE_PAGE_SIZE = 500;
+/** Volume ids per batched re-read (one DescribeVolumes with a volume-id filter). */
+export const REREAD_BATCH = 100;
+
 export interface Ec2Port {
+  /** One page at a time (MaxResults), so callers can process and drop each page. */
+  pageVolumes(q: VolumeQuery): AsyncIterable<Volume[]>;
   listVolumes(q: VolumeQuery): Promise<Volume[]>;
   getVolume(id: string): Promise<Volume | undefined>;
+  /**
+   * Live state of many volumes in few calls: REREAD_BATCH ids per DescribeVolumes, as a
+   * volume-id filter (unlike VolumeIds, one missing id does not fail the whole call).
+   * Volumes that no longer exist are absent from the map.
+   */
+  getVolumes(ids: string[]): Promise<Map<string, Volume>>;
   /** DryRun=true: asks the control plane whether the call would be allowed. */
   checkDeleteVolume(id: string): Promise<DryRunVerdict>;
   checkCreateSnapshot(volumeId: string): Promise<DryRunVerdict>;
-  /** "not-found" when the volume is already gone: a re-run counts that as done. */
-  deleteVolume(id: string): Promise<"deleted" | "not-found">;
+  /**
+   * "not-found" when the volume is already gone: a re-run counts that as done. "in-use" when
+   * EC2 refused because it is attached (VolumeInUse): it changed since it was last read.
+   */
+  deleteVolume(id: string): Promise<"deleted" | "not-found" | "in-use">;
   createSnapshot(volumeId: string, description: string, tags: Record<string, string>): Promise<string>;
   findSnapshots(tags: Record<string, string>): Promise<{ id: string; state: string }[]>;
   waitSnapshotCompleted(snapshotId: string, maxWaitSeconds: number): Promise<void>;
@@ -54,15 +75,30 @@ export async function createEc2(opts: AwsClientOptions): Promise<Ec2Port> {
     }
   };
 
+  async function* pageVolumes(q: VolumeQuery): AsyncIterable<Volume[]> {
+    const filters = [
+      ...(q.states?.length ? [{ Name: "status", Values: q.states }] : []),
+      ...Object.entries(q.tags ?? {}).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })),
+    ];
+    for await (const page of sdk.paginateDescribeVolumes({ client, pageSize: DESCRIBE_PAGE_SIZE }, { Filters: filters })) {
+      yield (page.Volumes ?? []).map(toVolume);
+    }
+  }
+
   return {
+    pageVolumes,
     async listVolumes(q) {
-      const filters = [
-        ...(q.states?.length ? [{ Name: "status", Values: q.states }] : []),
-        ...Object.entries(q.tags ?? {}).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })),
-      ];
       const out: Volume[] = [];
-      for await (const page of sdk.paginateDescribeVolumes({ client, pageSize: 500 }, { Filters: filters })) {
-        for (const v of page.Volumes ?? []) out.push(toVolume(v));
+      for await (const page of pageVolumes(q)) out.push(...page);
+      return out;
+    },
+    async getVolumes(ids) {
+      const out = new Map<string, Volume>();
+      for (let i = 0; i < ids.length; i += REREAD_BATCH) {
+        const Filters = [{ Name: "volume-id", Values: ids.slice(i, i + REREAD_BATCH) }];
+        for await (const page of sdk.paginateDescribeVolumes({ client, pageSize: DESCRIBE_PAGE_SIZE }, { Filters })) {
+          for (const v of page.Volumes ?? []) out.set(v.VolumeId ?? "", toVolume(v));
+        }
       }
       return out;
     },
@@ -83,7 +119,9 @@ export async function createEc2(opts: AwsClientOptions): Promise<Ec2Port> {
         await client.send(new sdk.DeleteVolumeCommand({ VolumeId: id }));
         return "deleted";
       } catch (e) {
-        if (awsErrorInfo(e).code === "InvalidVolume.NotFound") return "not-found";
+        const code = awsErrorInfo(e).code;
+        if (code === "InvalidVolume.NotFound") return "not-found";
+        if (code === "VolumeInUse") return "in-use";
         throw e;
       }
     },
@@ -118,6 +156,10 @@ function toVolume(v: any): Volume {
     type: v.VolumeType ?? "",
     availabilityZone: v.AvailabilityZone ?? "",
     encrypted: Boolean(v.Encrypted),
+    ...(v.KmsKeyId ? { kmsKeyId: v.KmsKeyId } : {}),
+    ...(v.Iops !== undefined ? { iops: v.Iops } : {}),
+    ...(v.Throughput !== undefined ? { throughput: v.Throughput } : {}),
+    ...(v.SnapshotId ? { snapshotId: v.SnapshotId } : {}),
     createTime: v.CreateTime instanceof Date ? v.CreateTime : new Date(v.CreateTime ?? 0),
     tags: Object.fromEntries((v.Tags ?? []).map((t: { Key?: string; Value?: string }) => [t.Key ?? "", t.Value ?? ""])),
     attachments: (v.Attachments ?? []).map((a: { InstanceId?: string; State?: string }) => ({ instanceId: a.InstanceId ?? "", state: a.State ?? "" })),

@@ -1,4 +1,6 @@
 import { MutationRefused, type Phase } from "../../core/providers.ts";
+import type { ApiBudget } from "./budget.ts";
+import { THROTTLE_CODES } from "./errors.ts";
 
 export interface AwsClientOptions {
   region: string;
@@ -12,6 +14,10 @@ export interface AwsClientOptions {
   log?: (message: string) => void;
   /** The run's stage: before "apply", only reads and DryRun calls are sent (the SDK's read-only guard). */
   phase?: () => Phase | undefined;
+  /** The run's API budget: every attempt of every call waits for a token from it. */
+  budget?: ApiBudget;
+  /** Account the budget's buckets are keyed by (the configured account, or the credentials' identity). */
+  account?: string;
 }
 
 // Operations that change nothing, by the naming convention every AWS API follows, plus
@@ -48,19 +54,26 @@ export function clientConfig(o: AwsClientOptions) {
 type AnyClient = { middlewareStack: { add: (mw: any, opts: any) => void } };
 
 /**
- * Runs inside the SDK's retry middleware, so it sees each attempt: bounds it with the
+ * Runs inside the SDK's retry middleware, so it sees each attempt: takes a token from the
+ * run's API budget for it (waiting if needed), bounds it with the
  * per-call timeout (the SDK's own requestTimeout is not honoured by every runtime's
  * HTTP client) and makes retries visible in --verbose. The retry policy itself
  * (backoff with jitter on throttling, 5xx and timeouts) stays the SDK's.
  */
-export function instrument(client: AnyClient, service: string, o: Pick<AwsClientOptions, "log" | "requestTimeoutMs">): void {
+export function instrument(client: AnyClient, service: string, o: Pick<AwsClientOptions, "log" | "requestTimeoutMs" | "budget" | "account" | "region">): void {
   const log = o.log ?? (() => {});
   client.middlewareStack.add(
     // biome-ignore lint/suspicious/noExplicitAny: see AnyClient
-    (next: (a: any) => Promise<any>, context: { commandName?: string; __opsctlAttempt?: number }) => async (args: unknown) => {
+    (next: (a: any) => Promise<any>, context: { commandName?: string; __opsctlAttempt?: number }) => async (args: { input?: unknown }) => {
       const attempt = (context.__opsctlAttempt ?? 0) + 1;
       context.__opsctlAttempt = attempt;
-      const op = `${service} ${(context.commandName ?? "").replace(/Command$/, "")}`;
+      // The SDK puts the command's name string in the context (class names are minified away).
+      const operation = (context.commandName ?? "").replace(/Command$/, "");
+      const op = `${service} ${operation}`;
+      const key = { account: o.account ?? "default", region: o.region, service, operation, input: args.input };
+      // Each attempt is a request AWS charges to its bucket: retries wait for a token too.
+      // The wait is outside the per-attempt timeout, which bounds only the remote's answer.
+      await o.budget?.acquire(key);
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
@@ -73,7 +86,8 @@ export function instrument(client: AnyClient, service: string, o: Pick<AwsClient
         if (attempt > 1) log(`${op}: succeeded on attempt ${attempt}`);
         return out;
       } catch (e) {
-        const err = e as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+        const err = e as { name?: string; code?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+        if (THROTTLE_CODES.has(err.Code ?? err.name ?? "")) o.budget?.throttled(key);
         log(`${op}: attempt ${attempt} failed (${err.$metadata?.httpStatusCode ?? "no response"} ${err.name ?? err.code ?? "error"})`);
         throw e;
       } finally {

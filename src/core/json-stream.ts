@@ -1,0 +1,66 @@
+/**
+ * Writes exactly JSON.stringify(value, null, 2), in pieces: the outer objects and arrays
+ * (the envelope, the plan, its actions[] and skipped[]) element by element, each element
+ * with the native stringify. A 50k-volume plan is tens of MB of JSON; this never holds it
+ * as one string (nor its scrubbed copy). Pieces are whole lines, so the redactor, which
+ * scrubs each write, never sees a secret cut in two.
+ */
+export function writeJson(value: unknown, write: (s: string) => void): void {
+  let buf: string[] = [];
+  let size = 0;
+  const out = (s: string) => {
+    buf.push(s);
+    size += s.length;
+    if (size > 1 << 16) flush();
+  };
+  const flush = () => {
+    if (size) write(buf.join(""));
+    buf = [];
+    size = 0;
+  };
+  emit(value, "", 0, out);
+  flush();
+}
+
+/** How many levels of objects and arrays are written member by member before falling back to the native stringify. */
+const STREAM_DEPTH = 3;
+
+function emit(value: unknown, indent: string, depth: number, out: (s: string) => void): void {
+  const v =
+    value !== null && typeof value === "object" && typeof (value as { toJSON?: unknown }).toJSON === "function"
+      ? (value as { toJSON: () => unknown }).toJSON()
+      : value;
+  if (v === null || typeof v !== "object" || depth >= STREAM_DEPTH) {
+    const text = JSON.stringify(v, null, 2) ?? "null";
+    out(indent ? text.replaceAll("\n", `\n${indent}`) : text);
+    return;
+  }
+  const inner = `${indent}  `;
+  if (Array.isArray(v)) {
+    if (v.length === 0) {
+      out("[]");
+      return;
+    }
+    out("[\n");
+    for (let i = 0; i < v.length; i++) {
+      out(inner);
+      const item = v[i];
+      emit(item === undefined || typeof item === "function" || typeof item === "symbol" ? null : item, inner, depth + 1, out);
+      out(i < v.length - 1 ? ",\n" : "\n");
+    }
+    out(`${indent}]`);
+    return;
+  }
+  const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined && typeof x !== "function" && typeof x !== "symbol");
+  if (entries.length === 0) {
+    out("{}");
+    return;
+  }
+  out("{\n");
+  for (const [i, [k, x]] of entries.entries()) {
+    out(`${inner}${JSON.stringify(k)}: `);
+    emit(x, inner, depth + 1, out);
+    out(i < entries.length - 1 ? ",\n" : "\n");
+  }
+  out(`${indent}}`);
+}

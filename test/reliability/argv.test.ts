@@ -81,7 +81,11 @@ async function runMatrix(
   await pool(cases, CONCURRENCY, async (c) => {
     const r = await runBin(c.argv, { cwd: ws.dir, env: ws.env, timeoutMs: 30_000, bin });
     codes.push(r.code);
-    const v = violations(r, { code: c.expect === 2 ? 2 : undefined, json: wantsJson(c.argv), maxOutput: c.echoes ? 1024 * 1024 : undefined });
+    const v = violations(r, {
+      code: c.expect === 2 ? 2 : undefined,
+      json: wantsJson(c.argv),
+      maxOutput: c.echoes || label === "schema" ? 1024 * 1024 : undefined,
+    });
     if (c.expect === 2 && base.baseErrors.some((m) => (r.stdout + r.stderr).includes(m)))
       v.push("only the base command line's own error: the mutation went unnoticed");
     if (v.length)

@@ -1,3 +1,4 @@
+import type { Evidence } from "./evidence.ts";
 // Scratch resources of one verification: recorded the moment they exist (or are about
 // to: a database name is registered before CREATE DATABASE, so an interrupt between the
 // two still removes it), and always removed afterwards, newest first, whether the
@@ -87,4 +88,26 @@ export async function pause(ms: number, signal: AbortSignal, what: string): Prom
   await Promise.race([new Promise((r) => (timer = setTimeout(r, ms))), aborted(signal)]);
   clearTimeout(timer);
   if (signal.aborted) throw new Interrupted(what);
+}
+
+/**
+ * One source's verification with its scratch resources: whatever run() does or throws,
+ * the scratch is torn down, a failure becomes a finding, and a leftover is one too.
+ */
+export async function verifyWithScratch(
+  ev: Evidence,
+  o: { log: Parameters<Scratch["teardown"]>[0]; target: Evidence["level"]["reached"] },
+  run: (scratch: Scratch) => Promise<void>,
+): Promise<Evidence> {
+  const scratch = new Scratch();
+  try {
+    await run(scratch);
+  } catch (e) {
+    ev.findings.push(e instanceof Interrupted ? e.message : (`${(e as Error)?.message ?? e}`.split("\n")[0] ?? ""));
+  } finally {
+    ev.teardown = await scratch.teardown(o.log);
+  }
+  if (ev.teardown.leftovers.length) ev.findings.push(`teardown left ${ev.teardown.leftovers.map((l) => `${l.kind} ${l.id}`).join(", ")}`);
+  ev.verified = ev.findings.length === 0 && ev.level.reached === o.target;
+  return ev;
 }

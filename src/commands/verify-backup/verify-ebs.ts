@@ -1,7 +1,7 @@
 import type { EbsRestorePort } from "../../providers/aws/ebs-restore.ts";
 import { type Evidence, newEvidence } from "./evidence.ts";
 import { freshness, rank } from "./levels.ts";
-import { Interrupted, pause, Scratch } from "./scratch.ts";
+import { Interrupted, pause, type Scratch, verifyWithScratch } from "./scratch.ts";
 import type { SourceSpec } from "./sources.ts";
 import type { VerifyOptions } from "./verify-pgdump.ts";
 
@@ -23,17 +23,7 @@ type EbsSpec = Extract<SourceSpec, { kind: "ebs-snapshots" }>;
  */
 export async function verifyEbs(spec: EbsSpec, snapshotId: string, o: VerifyOptions, p: EbsPorts): Promise<Evidence> {
   const ev = newEvidence(spec.text, spec.kind, o.requested, o.target, o.point);
-  const scratch = new Scratch();
-  try {
-    await run(snapshotId, o, p, ev, scratch);
-  } catch (e) {
-    ev.findings.push(e instanceof Interrupted ? e.message : (`${(e as Error)?.message ?? e}`.split("\n")[0] ?? ""));
-  } finally {
-    ev.teardown = await scratch.teardown(o.log);
-  }
-  if (ev.teardown.leftovers.length) ev.findings.push(`teardown left ${ev.teardown.leftovers.map((l) => `${l.kind} ${l.id}`).join(", ")}`);
-  ev.verified = ev.findings.length === 0 && ev.level.reached === o.target;
-  return ev;
+  return verifyWithScratch(ev, o, (scratch) => run(snapshotId, o, p, ev, scratch));
 }
 
 async function run(snapshotId: string, o: VerifyOptions, p: EbsPorts, ev: Evidence, scratch: Scratch): Promise<void> {

@@ -3,7 +3,7 @@ import { probeOnce } from "../../providers/postgres/scratch.ts";
 import { type Evidence, newEvidence } from "./evidence.ts";
 import { freshness, rank } from "./levels.ts";
 import { judgeProbe, type Probe } from "./probes.ts";
-import { Interrupted, pause, Scratch } from "./scratch.ts";
+import { Interrupted, pause, type Scratch, verifyWithScratch } from "./scratch.ts";
 import type { SourceSpec } from "./sources.ts";
 import type { VerifyOptions } from "./verify-pgdump.ts";
 
@@ -32,17 +32,7 @@ const SOCKET_PORT = 5432;
  */
 export async function verifyPgBackRest(spec: Spec, label: string, pgVersion: string, o: VerifyOptions, p: PgBackRestPorts): Promise<Evidence> {
   const ev = newEvidence(spec.text, spec.kind, o.requested, o.target, o.point);
-  const scratch = new Scratch();
-  try {
-    await run(spec, label, pgVersion, o, p, ev, scratch);
-  } catch (e) {
-    ev.findings.push(e instanceof Interrupted ? e.message : (`${(e as Error)?.message ?? e}`.split("\n")[0] ?? ""));
-  } finally {
-    ev.teardown = await scratch.teardown(o.log);
-  }
-  if (ev.teardown.leftovers.length) ev.findings.push(`teardown left ${ev.teardown.leftovers.map((l) => `${l.kind} ${l.id}`).join(", ")}`);
-  ev.verified = ev.findings.length === 0 && ev.level.reached === o.target;
-  return ev;
+  return verifyWithScratch(ev, o, (scratch) => run(spec, label, pgVersion, o, p, ev, scratch));
 }
 
 async function run(spec: Spec, label: string, pgVersion: string, o: VerifyOptions, p: PgBackRestPorts, ev: Evidence, scratch: Scratch): Promise<void> {

@@ -9,7 +9,7 @@ import type { ScratchServer } from "../../providers/postgres/scratch.ts";
 import { type ChecksumEvidence, type Evidence, newEvidence, type RecoveryPoint } from "./evidence.ts";
 import { freshness, type Level, rank } from "./levels.ts";
 import { judgeProbe, type Probe } from "./probes.ts";
-import { Interrupted, Scratch } from "./scratch.ts";
+import { Interrupted, type Scratch, verifyWithScratch } from "./scratch.ts";
 import type { SourceSpec } from "./sources.ts";
 
 export interface VerifyOptions {
@@ -46,17 +46,7 @@ type DumpSpec = Extract<SourceSpec, { kind: "postgres-dump" }>;
  */
 export async function verifyPgDump(spec: DumpSpec, o: VerifyOptions, p: PgDumpPorts): Promise<Evidence> {
   const ev = newEvidence(spec.text, spec.kind, o.requested, o.target, o.point);
-  const scratch = new Scratch();
-  try {
-    await run(spec, o, p, ev, scratch);
-  } catch (e) {
-    ev.findings.push(e instanceof Interrupted ? e.message : (`${(e as Error)?.message ?? e}`.split("\n")[0] ?? ""));
-  } finally {
-    ev.teardown = await scratch.teardown(o.log);
-  }
-  if (ev.teardown.leftovers.length) ev.findings.push(`teardown left ${ev.teardown.leftovers.map((l) => `${l.kind} ${l.id}`).join(", ")}`);
-  ev.verified = ev.findings.length === 0 && ev.level.reached === o.target;
-  return ev;
+  return verifyWithScratch(ev, o, (scratch) => run(spec, o, p, ev, scratch));
 }
 
 async function run(spec: DumpSpec, o: VerifyOptions, p: PgDumpPorts, ev: Evidence, scratch: Scratch): Promise<void> {

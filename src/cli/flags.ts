@@ -44,6 +44,41 @@ export const SCOPE_FLAGS: FlagSpec[] = [
   { name: "account", kind: "string", configKey: "account", valueName: "ID", description: "Expected account id; refused if the credentials belong to another" },
 ];
 
+const TARGET_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** A target selection instead of one --region/--account scope (README "Many accounts, regions and clusters"). */
+export const FLEET_FLAGS: FlagSpec[] = [
+  { name: "targets", kind: "string", valueName: "FILE", description: "Targets file (accounts, regions, clusters); else the config's targets" },
+  {
+    name: "target",
+    kind: "list",
+    valueName: "NAME",
+    description: "Run on this target of the targets (repeatable)",
+    itemPattern: { re: TARGET_NAME, form: "a target name (letters, digits, . _ -)" },
+  },
+  {
+    name: "target-tag",
+    kind: "list",
+    valueName: "K=V",
+    description: "Run on targets with this tag (repeatable; all must match)",
+    itemPattern: { re: /^[^=]+=.*$/, form: "a tag KEY=VALUE" },
+  },
+  {
+    name: "max-scopes",
+    kind: "integer",
+    configKey: "fleet.maxScopes",
+    valueName: "N",
+    description: "Scopes worked on at once in a multi-scope run (default 4)",
+  },
+  {
+    name: "max-failed-scopes",
+    kind: "integer",
+    configKey: "fleet.maxFailedScopes",
+    valueName: "N",
+    description: "After N scopes failed, start no new scope; running ones finish",
+  },
+];
+
 /** The scope and safety flags of every command that plans and applies (DESIGN §4–5). */
 export const MUTATING_FLAGS: FlagSpec[] = [
   ...SCOPE_FLAGS,
@@ -60,6 +95,7 @@ export const MUTATING_FLAGS: FlagSpec[] = [
     description: "Wait this long for the scope's lock if another run holds it (default: do not wait)",
   },
   { name: "show-config", kind: "boolean", description: "Print the resolved configuration and where each value came from; contact nothing" },
+  ...FLEET_FLAGS,
   ...CONFIG_FLAGS,
 ];
 

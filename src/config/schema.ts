@@ -102,6 +102,11 @@ const LockSchema = v.strictObject({
   ),
 });
 
+const FleetSchema = v.strictObject({
+  maxScopes: v.optional(v.pipe(positiveInt("Scopes of a multi-scope run worked on at once"), v.minValue(1, "must be at least 1"))),
+  maxFailedScopes: v.optional(positiveInt("After this many scopes failed, start no new scope (running ones finish)")),
+});
+
 /** Core keys an environment block may override (everything but the layering controls). */
 const coreOverridable = {
   region: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, "must be a region such as us-east-1"), v.description("Cloud region"))),
@@ -113,6 +118,7 @@ const coreOverridable = {
   executor: v.optional(ExecutorSchema),
   validation: v.optional(ValidationSchema),
   lock: v.optional(LockSchema),
+  fleet: v.optional(FleetSchema),
 };
 
 const layering = {
@@ -131,6 +137,7 @@ export const CORE_DEFAULTS = {
   executor: { concurrency: 4, grace: "10s" },
   validation: { mode: "per-context" as "per-context" | "per-action", ignoreTags: [] as string[] },
   lock: { backend: "local" as "local" | "postgres" | "s3", timeout: "0s", s3: { prefix: "opsctl/", lease: "5m" } },
+  fleet: { maxScopes: 4 } as { maxScopes: number; maxFailedScopes?: number },
 };
 
 /** A command's own config section: a strict object schema and its defaults. */

@@ -30,4 +30,19 @@ export interface Deps {
   runtime: string;
   /** Every secret seen while loading config; all output passes through it. */
   redactor: Redactor;
+  /** Set when this run is one scope of a multi-scope run (src/core/fleet/). */
+  binding?: ScopeBinding;
+}
+
+/**
+ * What a multi-scope run hands each scope's run: whose credentials its cloud calls use
+ * and the one API budget every scope shares. Opaque to core; providers read it.
+ */
+export interface ScopeBinding {
+  /** The scope's name in the multi-scope plan, e.g. payments-prod/eu-west-1. */
+  name: string;
+  /** AWS: the credentials of the scope's role chain (a provider the SDK renews before expiry). */
+  awsCredentials?: unknown;
+  /** The run's API budget, shared by every scope (buckets are still per account and region). */
+  budget?: object;
 }

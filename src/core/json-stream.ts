@@ -1,3 +1,7 @@
+import { closeSync, openSync, writeSync } from "node:fs";
+import type { Redactor } from "../config/redact.ts";
+import { usageError } from "./errors.ts";
+
 /**
  * Writes exactly JSON.stringify(value, null, 2), in pieces: the outer objects and arrays
  * (the envelope, the plan, its actions[] and skipped[]) element by element, each element
@@ -63,4 +67,30 @@ function emit(value: unknown, indent: string, depth: number, out: (s: string) =>
     out(i < entries.length - 1 ? ",\n" : "\n");
   }
   out(`${indent}}`);
+}
+
+function writeAll(fd: number, text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+}
+
+const BAD_PATH = new Set(["ENOENT", "EACCES", "EPERM", "EISDIR", "ENOTDIR", "EROFS"]);
+
+/** A plan file (0600, streamed, scrubbed of secrets); a path the operator got wrong is a usage error naming the flag. */
+export function writeJsonFile(path: string, value: unknown, redactor: Redactor, flag: string): void {
+  try {
+    // Streamed: the plan file of a large run is never one string (nor its scrubbed copy).
+    const fd = openSync(path, "w", 0o600);
+    try {
+      writeJson(value, (t) => writeAll(fd, redactor.scrub(t)));
+      writeAll(fd, "\n");
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? "error";
+    // A disk failing under us (ENOSPC, EIO) is not the operator's mistake.
+    if (!BAD_PATH.has(code)) throw new Error(`cannot write plan file ${path} (${code})`);
+    throw usageError([{ message: `cannot write plan file ${path} (${code})`, source: { kind: "flag", name: flag } }]);
+  }
 }

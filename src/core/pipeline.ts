@@ -1,4 +1,3 @@
-import { closeSync, openSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Redactor } from "../config/redact.ts";
 import { applyPlan, refuseUnconfirmed, withScopeLock } from "./apply.ts";
@@ -8,8 +7,9 @@ import type { Flags, PlannableCommand, RunContext } from "./command.ts";
 import { createContext, enterPhase, loadConfigFor } from "./context.ts";
 import type { Deps } from "./deps.ts";
 import { isOpsError, usageError, validationError } from "./errors.ts";
+import { isFleetRun, runFleet } from "./fleet/run.ts";
 import { checkGuardrails } from "./guardrails.ts";
-import { writeJson } from "./json-stream.ts";
+import { writeJsonFile } from "./json-stream.ts";
 import { PLAN_SCHEMA_ID, type Plan, type Scope } from "./plan.ts";
 import { type ExecutionResult, problemsToErrors, type Report } from "./report.ts";
 import { describeScope } from "./scope-text.ts";
@@ -40,6 +40,8 @@ export { failedChecks };
 
 export async function runPlannable(cmd: PlannableCommand, inv: PlannableInvocation): Promise<Report> {
   const { deps, flags } = inv;
+  // A target selection runs this same pipeline once per scope (src/core/fleet/); --show-config still shows one config.
+  if (isFleetRun(flags) && flags["show-config"] !== true) return runFleet(cmd, inv, (one) => runPlannable(cmd, one));
   const dryRun = flags["dry-run"] === true;
   const state: State = { scope: null, plan: null, result: null, ctx: null };
   const report = (exit: Report["exit"], extra: Partial<Report> = {}): Report => ({
@@ -144,27 +146,6 @@ export function producerOf(cmd: PlannableCommand): NonNullable<Plan["producer"]>
   return { command: cmd.name, version: cmd.version, sourceDigest: cmd.sourceDigest() };
 }
 
-function writeAll(fd: number, text: string): void {
-  const bytes = new TextEncoder().encode(text);
-  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
-}
-
-const BAD_PATH = new Set(["ENOENT", "EACCES", "EPERM", "EISDIR", "ENOTDIR", "EROFS"]);
-
 export function writePlanFile(path: string, plan: Plan, redactor: Redactor): void {
-  try {
-    // Streamed: the plan file of a large run is never one string (nor its scrubbed copy).
-    const fd = openSync(path, "w", 0o600);
-    try {
-      writeJson(plan, (t) => writeAll(fd, redactor.scrub(t)));
-      writeAll(fd, "\n");
-    } finally {
-      closeSync(fd);
-    }
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? "error";
-    // A path the operator got wrong is usage; a disk failing under us (ENOSPC, EIO) is not.
-    if (!BAD_PATH.has(code)) throw new Error(`cannot write plan file ${path} (${code})`);
-    throw usageError([{ message: `cannot write plan file ${path} (${code})`, source: { kind: "flag", name: "--out" } }]);
-  }
+  writeJsonFile(path, plan, redactor, "--out");
 }

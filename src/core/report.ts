@@ -1,5 +1,6 @@
 import { describeSource, type Problem } from "./errors.ts";
 import type { ExitName } from "./exit-codes.ts";
+import type { FleetReport } from "./fleet/results.ts";
 import type { Plan, Scope } from "./plan.ts";
 import type { ApiUsage } from "./usage.ts";
 
@@ -74,6 +75,8 @@ export interface Report {
   outFile?: string;
   /** Remote API calls the run made, per operation (absent when it made none). */
   apiCalls?: ApiUsage;
+  /** A run over many scopes: the multi-scope plan and how each scope ended. */
+  fleet?: FleetReport;
 }
 
 export function summarize(plan: Plan | null, result: ExecutionResult | null): Summary {

@@ -7,6 +7,7 @@ import type { Ec2Port } from "./aws/ec2.ts";
 import type { EcsPort } from "./aws/ecs.ts";
 import type { AwsEvidencePort } from "./aws/evidence.ts";
 import type { IamPort } from "./aws/iam.ts";
+import type { AssumedScope, RoleChain } from "./aws/identity.ts";
 import type { AwsClientOptions } from "./aws/options.ts";
 import type { S3BackupsPort } from "./aws/s3-backups.ts";
 import type { StsPort } from "./aws/sts.ts";
@@ -31,6 +32,8 @@ import type { ScratchServer } from "./postgres/scratch.ts";
 export const builtinProviders = {
   ec2: async (opts: AwsClientOptions): Promise<Ec2Port> => (await import("./aws/ec2.ts")).createEc2(opts),
   sts: async (opts: AwsClientOptions): Promise<StsPort> => (await import("./aws/sts.ts")).createSts(opts),
+  awsIdentity: async (opts: AwsClientOptions, chain: RoleChain): Promise<AssumedScope> => (await import("./aws/identity.ts")).assumeScope(opts, chain),
+  awsRegions: async (opts: AwsClientOptions): Promise<string[]> => (await import("./aws/identity.ts")).listRegions(opts),
   iam: async (opts: AwsClientOptions): Promise<IamPort> => (await import("./aws/iam.ts")).createIam(opts),
   ecs: async (opts: AwsClientOptions): Promise<EcsPort> => (await import("./aws/ecs.ts")).createEcs(opts),
   acm: async (opts: AwsClientOptions): Promise<AcmPort> => (await import("./aws/acm.ts")).createAcm(opts),

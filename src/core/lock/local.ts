@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { canonicalJson, sha256 } from "../canonical.ts";
 import { OpsError } from "../errors.ts";
-import { heldMessage, type Lease, type LockBackend, type LockHolder, sleep } from "./types.ts";
+import { heldMessage, type Lease, type LockBackend, type LockHolder, lockResource, sleep } from "./types.ts";
 
 const POLL_MS = 200;
 
@@ -41,7 +41,9 @@ export class LocalLocks implements LockBackend {
         continue;
       }
       if (Date.now() >= deadline) {
-        throw new OpsError("remote", [{ message: current ? heldMessage(current, this.name) : `lock ${holder.id} is held (${file})` }]);
+        throw new OpsError("remote", [
+          { message: current ? heldMessage(current, this.name) : `lock ${holder.id} is held (${file})`, resource: lockResource(holder.id) },
+        ]);
       }
       await sleep(POLL_MS);
     }

@@ -38,6 +38,11 @@ export function scopeKey(command: string, scope: Scope): string {
   return scope.target ? `${key}/${scope.target}` : key;
 }
 
+/** The `resource` of a "lock is held" error: a multi-scope run reports that scope as locked, not failed. */
+export function lockResource(id: string): string {
+  return `lock:${id}`;
+}
+
 export function heldMessage(h: LockHolder, backend: string): string {
   return `lock ${h.id} is held by pid ${h.pid} on ${h.host} (user ${h.user}, ${h.command}, plan ${h.planDigest.slice(0, 19)}) since ${h.since} [${backend}]; wait with --lock-timeout, or if that run is dead: opsctl lock release --force ${h.id}`;
 }

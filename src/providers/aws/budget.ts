@@ -110,7 +110,10 @@ export interface CallKey {
   input?: unknown;
 }
 
-interface Stats extends OperationUsage {}
+interface Stats extends OperationUsage {
+  account: string;
+  region: string;
+}
 
 export class ApiBudget {
   private readonly buckets = new Map<string, TokenBucket | null>();
@@ -145,8 +148,22 @@ export class ApiBudget {
     return b ? { capacity: b.capacity, refillPerSecond: b.refillPerSecond } : undefined;
   }
 
-  usage(): ApiUsage {
-    const operations = [...this.stats.values()].map((s) => ({ ...s, waitedMs: Math.round(s.waitedMs) }));
+  /** What the run spent, per operation; only one account and region's share with a filter (one scope of a multi-scope run). */
+  usage(only?: { account: string; region?: string }): ApiUsage {
+    const merged = new Map<string, OperationUsage>();
+    for (const { account, region, ...s } of this.stats.values()) {
+      if (only && (account !== only.account || (only.region !== undefined && region !== only.region))) continue;
+      const id = `${s.service}:${s.operation}`;
+      const m = merged.get(id);
+      if (!m) merged.set(id, { ...s });
+      else {
+        m.calls += s.calls;
+        m.throttled += s.throttled;
+        m.waitedMs += s.waitedMs;
+        if (s.dryRunCalls) m.dryRunCalls = (m.dryRunCalls ?? 0) + s.dryRunCalls;
+      }
+    }
+    const operations = [...merged.values()].map((s) => ({ ...s, waitedMs: Math.round(s.waitedMs) }));
     operations.sort((a, b) => a.service.localeCompare(b.service) || a.operation.localeCompare(b.operation));
     return {
       calls: operations.reduce((n, o) => n + o.calls, 0),
@@ -156,12 +173,26 @@ export class ApiBudget {
     };
   }
 
+  /** One account and region's share of the run (a scope of a multi-scope run). */
+  usageFor(account: string, region: string | undefined): ApiUsage {
+    return this.usage({ account, ...(region ? { region } : {}) });
+  }
+
   private statsFor(k: CallKey): Stats {
-    const id = `${k.service}:${k.operation}`;
+    const id = `${k.account}|${k.region}|${k.service}:${k.operation}`;
     let s = this.stats.get(id);
     if (!s) {
       const limit = this.limitFor(k);
-      s = { service: k.service, operation: k.operation, calls: 0, throttled: 0, waitedMs: 0, ...(limit ? { limit } : {}) };
+      s = {
+        account: k.account,
+        region: k.region,
+        service: k.service,
+        operation: k.operation,
+        calls: 0,
+        throttled: 0,
+        waitedMs: 0,
+        ...(limit ? { limit } : {}),
+      };
       this.stats.set(id, s);
     }
     return s;

@@ -10,6 +10,15 @@ const budgets = new WeakMap<object, ApiBudget>();
 
 /** The run's one API budget: every AWS client of the run (all services, all commands' providers) shares it. */
 export function runBudget(ctx: CoreContext): ApiBudget {
+  // One scope of a multi-scope run spends the run's budget, so a fleet run never takes an account's whole bucket.
+  const shared = ctx.deps.binding?.budget;
+  if (shared instanceof ApiBudget) {
+    if (!budgets.has(ctx)) {
+      budgets.set(ctx, shared);
+      setUsageSource(ctx, () => shared.usageFor(ctx.scope.account ?? "default", ctx.scope.region));
+    }
+    return shared;
+  }
   let b = budgets.get(ctx);
   if (!b) {
     const c = ctx.config.aws.apiBudget;
@@ -30,10 +39,16 @@ export function awsOptions(ctx: CoreContext & { readonly phase?: Phase }): AwsCl
   if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
     throw usageError("aws.accessKeyId and aws.secretAccessKey must be set together (or neither, for the default credential chain)");
   }
+  const bound = ctx.deps.binding?.awsCredentials as AwsClientOptions["credentials"];
   return {
     region: ctx.scope.region as string,
     ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
-    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } } : {}),
+    // A scope of a multi-scope run signs with its role chain, assumed from the credentials below.
+    ...(bound
+      ? { credentials: bound }
+      : accessKeyId && secretAccessKey
+        ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } }
+        : {}),
     ...(aws.profile ? { profile: aws.profile } : {}),
     maxAttempts: Math.max(1, aws.maxAttempts),
     requestTimeoutMs: parseDuration(aws.requestTimeout) ?? 30_000,

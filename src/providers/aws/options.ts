@@ -1,3 +1,4 @@
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { MutationRefused, type Phase } from "../../core/providers.ts";
 import type { ApiBudget } from "./budget.ts";
 import { THROTTLE_CODES } from "./errors.ts";
@@ -5,8 +6,11 @@ import { THROTTLE_CODES } from "./errors.ts";
 export interface AwsClientOptions {
   region: string;
   endpoint?: string;
-  /** Static credentials from config; absent means the SDK's default credential chain. */
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /**
+   * Static credentials from config, or a scope's assumed role chain (a provider the SDK
+   * renews); absent means the SDK's default credential chain.
+   */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   profile?: string;
   maxAttempts: number;
   requestTimeoutMs: number;

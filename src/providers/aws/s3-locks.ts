@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { OpsError } from "../../core/errors.ts";
-import { heldMessage, type Lease, type LockBackend, type LockHolder, sleep } from "../../core/lock/types.ts";
+import { heldMessage, type Lease, type LockBackend, type LockHolder, lockResource, sleep } from "../../core/lock/types.ts";
 import { awsErrorInfo } from "./errors.ts";
 import { type AwsClientOptions, awsClient } from "./options.ts";
 
@@ -79,7 +79,7 @@ export async function createS3Locks(opts: AwsClientOptions, bucket: string, pref
           continue;
         }
         if (!current) continue;
-        if (Date.now() >= deadline) throw new OpsError("remote", [{ message: heldMessage(current.lock, "s3") }]);
+        if (Date.now() >= deadline) throw new OpsError("remote", [{ message: heldMessage(current.lock, "s3"), resource: lockResource(holder.id) }]);
         await sleep(POLL_MS);
       }
     },

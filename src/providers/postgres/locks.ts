@@ -1,5 +1,5 @@
 import { OpsError } from "../../core/errors.ts";
-import { heldMessage, type Lease, type LockBackend, type LockHolder, sleep } from "../../core/lock/types.ts";
+import { heldMessage, type Lease, type LockBackend, type LockHolder, lockResource, sleep } from "../../core/lock/types.ts";
 
 const POLL_MS = 250;
 
@@ -46,7 +46,12 @@ export async function createPostgresLocks(dsn: string, connectTimeoutSeconds: nu
         }
         if (Date.now() >= deadline) {
           const current = await holderOf(holder.id);
-          throw new OpsError("remote", [{ message: current ? heldMessage(current, "postgres") : `lock ${holder.id} is held by another PostgreSQL session` }]);
+          throw new OpsError("remote", [
+            {
+              message: current ? heldMessage(current, "postgres") : `lock ${holder.id} is held by another PostgreSQL session`,
+              resource: lockResource(holder.id),
+            },
+          ]);
         }
         await sleep(POLL_MS);
       }

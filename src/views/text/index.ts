@@ -1,5 +1,6 @@
 import type { Report } from "../../core/report.ts";
 import type { Style } from "../style.ts";
+import { renderFleet } from "./fleet.ts";
 import { renderExitCodes, renderHistory, renderLockList, renderVersion } from "./info.ts";
 import { planFooter, renderPlan } from "./plan.ts";
 import { renderResult } from "./result.ts";
@@ -14,6 +15,8 @@ export function renderText(report: Report, s: Style): string {
       return [renderPlan(report, s), renderResult(report, s)].filter(Boolean).join("\n");
     case "show-config":
       return renderShowConfig(report, s);
+    case "fleet":
+      return renderFleet(report, s);
     case "version":
       return renderVersion(report);
     case "exit-codes":

@@ -1,0 +1,110 @@
+import type { ExitName } from "../exit-codes.ts";
+import type { Plan, Scope } from "../plan.ts";
+import { type ErrorEntry, type ExecutionResult, type Report, type Summary, summarize } from "../report.ts";
+import type { ApiUsage } from "../usage.ts";
+import type { FleetPlan, ScopeIdentityRecord, ScopeStatus } from "./plan.ts";
+import type { ScopeSpec } from "./scopes.ts";
+
+/** How one scope of a multi-scope run ended (JSON: `fleet.scopes[]`). */
+export interface FleetScopeResult {
+  name: string;
+  target: string;
+  kind: "aws" | "kubernetes";
+  mode: "write" | "read-only";
+  tags: Record<string, string>;
+  scope: Scope;
+  identity: ScopeIdentityRecord | null;
+  status: ScopeStatus;
+  /** What this scope alone would have exited with. */
+  exit: ExitName;
+  /** Why a scope was skipped (read-only target at apply, not started after failures or an interrupt). */
+  skipReason?: string;
+  /** A skipped scope the run is missing (not started): the run cannot be complete. */
+  missing?: boolean;
+  plan: Plan | null;
+  result: ExecutionResult | null;
+  summary: Summary;
+  errors: ErrorEntry[];
+  apiCalls?: ApiUsage;
+}
+
+/** What a multi-scope run adds to its report. */
+export interface FleetReport {
+  plan: FleetPlan;
+  scopes: FleetScopeResult[];
+  maxScopes: number;
+  maxFailedScopes?: number;
+  stoppedBy?: "max-failed" | "signal";
+}
+
+export function scopeOf(s: ScopeSpec, environment: string): Scope {
+  return {
+    environment,
+    ...(s.region ? { region: s.region } : {}),
+    ...(s.target.kind === "aws" ? { account: s.target.account } : {}),
+    ...(s.context ? { target: `context=${s.context}` } : {}),
+  };
+}
+
+function statusOf(report: Report, dryRun: boolean): ScopeStatus {
+  switch (report.exit) {
+    case "ok": {
+      if (!report.plan?.actions.length) return "no-op";
+      return dryRun ? "planned" : "applied";
+    }
+    case "changes":
+      return "planned";
+    case "partial":
+      return "partial";
+    case "interrupted":
+      return "interrupted";
+    default:
+      return report.errors.some((e) => e.resource?.startsWith("lock:")) ? "locked" : "failed";
+  }
+}
+
+/** One scope's report, as a section of the multi-scope result. */
+export function scopeOutcome(s: ScopeSpec, environment: string, report: Report, dryRun: boolean, readOnlyTarget = false): FleetScopeResult {
+  let status = statusOf(report, dryRun || readOnlyTarget);
+  const planned = status === "planned" || status === "no-op";
+  if (readOnlyTarget && planned) status = "skipped";
+  const result = report.mode === "apply" ? ((report.result as ExecutionResult | null) ?? null) : null;
+  return {
+    name: s.name,
+    target: s.target.name,
+    kind: s.target.kind,
+    mode: s.target.mode,
+    tags: s.target.tags,
+    scope: report.scope ?? scopeOf(s, environment),
+    identity: s.identity,
+    status,
+    exit: report.exit,
+    ...(status === "skipped" ? { skipReason: "read-only target: planned, never applied" } : {}),
+    plan: report.plan,
+    result,
+    summary: summarize(report.plan, result),
+    errors: report.errors,
+    ...(report.apiCalls ? { apiCalls: report.apiCalls } : {}),
+  };
+}
+
+/** A scope that never started: after --max-failed-scopes failures, or after SIGINT/SIGTERM. */
+export function skippedScope(s: ScopeSpec, environment: string, why: "interrupted" | "max-failed", maxFailed: unknown): FleetScopeResult {
+  return {
+    name: s.name,
+    target: s.target.name,
+    kind: s.target.kind,
+    mode: s.target.mode,
+    tags: s.target.tags,
+    scope: scopeOf(s, environment),
+    identity: s.identity,
+    status: "skipped",
+    exit: why === "interrupted" ? "interrupted" : "remote",
+    skipReason: why === "interrupted" ? "not started: the run was interrupted" : `not started: ${maxFailed} scope(s) failed (--max-failed-scopes ${maxFailed})`,
+    missing: true,
+    plan: null,
+    result: null,
+    summary: summarize(null, null),
+    errors: [],
+  };
+}

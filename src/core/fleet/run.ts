@@ -1,0 +1,209 @@
+import { resolve } from "node:path";
+import { ApiBudget, DEFAULT_SHARE } from "../../providers/aws/budget.ts";
+import type { Flags, PlannableCommand } from "../command.ts";
+import { coreContext, loadConfigFor } from "../context.ts";
+import type { Deps } from "../deps.ts";
+import { isOpsError, type OpsError, usageError } from "../errors.ts";
+import type { ExitName } from "../exit-codes.ts";
+import { writeJsonFile } from "../json-stream.ts";
+import type { PlannableInvocation } from "../pipeline.ts";
+import { problemsToErrors, type Report } from "../report.ts";
+import { loadTargets } from "../targets/load.ts";
+import type { Selection } from "../targets/model.ts";
+import { selectTargets } from "../targets/select.ts";
+import { fleetExit } from "./exit.ts";
+import { FLEET_PLAN_SCHEMA_ID, type FleetPlan, type FleetSelection, sealFleetPlan, sealSection } from "./plan.ts";
+import { runPool } from "./pool.ts";
+import { type FleetScopeResult, scopeOutcome, skippedScope } from "./results.ts";
+import { type ScopeSpec, scopesOf } from "./scopes.ts";
+
+/** The flags that select targets instead of one --region/--account scope. */
+export const SELECTION_FLAGS = ["targets", "target", "target-tag"] as const;
+
+export function isFleetRun(flags: Flags): boolean {
+  return SELECTION_FLAGS.some((f) => flags[f] !== undefined);
+}
+
+/**
+ * One command over many scopes (README "Many accounts, regions and clusters"): the
+ * selection is resolved from the targets (file or config), each AWS target's role chain
+ * is assumed and checked with STS, then every scope runs the same pipeline as a single
+ * run — plan, validate, and on apply its own lock and executor — at most --max-scopes at
+ * once, all sharing one API budget. The plan holds one sealed section per scope; the
+ * exit code is fleetExit() over the scopes.
+ */
+export async function runFleet(cmd: PlannableCommand, inv: PlannableInvocation, run: (inv: PlannableInvocation) => Promise<Report>): Promise<Report> {
+  const { deps, flags } = inv;
+  const dryRun = flags["dry-run"] === true;
+  const environment = String(flags.environment);
+  const base = (exit: ExitName, errors: ReturnType<typeof problemsToErrors>, hint?: string): Report => ({
+    command: cmd.name,
+    mode: dryRun ? "dry-run" : "apply",
+    scope: null,
+    plan: null,
+    result: null,
+    exit,
+    errors,
+    view: "error",
+    ...(hint ? { hint } : {}),
+  });
+  try {
+    for (const f of ["region", "account"] as const) {
+      if (flags[f] !== undefined)
+        throw usageError([
+          { message: `--${f} selects one scope; with a target selection each target gives its own ${f}`, source: { kind: "flag", name: `--${f}` } },
+        ]);
+    }
+    const { resolved } = await loadConfigFor(cmd, deps, { config: flags.config }, environment);
+    const config = resolved.config;
+    const spec = loadTargets({ file: typeof flags.targets === "string" ? flags.targets : undefined, cwd: deps.cwd, config });
+    const selection = selectTargets(spec, {
+      names: (flags.target as string[] | undefined) ?? [],
+      tags: (flags["target-tag"] as string[] | undefined) ?? [],
+      environment,
+      source: spec.source,
+    });
+    refuseKinds(cmd, selection);
+    if (!dryRun && !cmd.readOnly && config.protectedEnvironments.includes(environment) && flags.yes !== true) {
+      // One run touches many scopes: there is no per-scope prompt; the confirmation is --yes.
+      throw usageError([
+        { message: `environment '${environment}' is protected: pass --yes to apply across targets`, source: { kind: "flag", name: "--environment" } },
+      ]);
+    }
+    const maxScopes = Number(flags["max-scopes"] ?? config.fleet.maxScopes);
+    const maxFailed = flags["max-failed-scopes"] ?? config.fleet.maxFailedScopes;
+    const budget = new ApiBudget(
+      { share: config.aws.apiBudget?.share ?? DEFAULT_SHARE, operations: config.aws.apiBudget?.operations ?? {} },
+      undefined,
+      deps.signal,
+    );
+    const sessionName = `opsctl-${cmd.name}`.slice(0, 64);
+    const core = (region: string, account: string) =>
+      coreContext({ ...deps, binding: { name: "identity", budget } }, flags, resolved, { environment, region: config.region ?? region, account });
+
+    // Identities first (at most --max-scopes targets at once): a target whose chain fails fails all its scopes.
+    const expanded = await runPool(selection.targets, { max: maxScopes, signal: deps.signal, failed: () => false }, (t) => scopesOf(t, core, sessionName));
+    const specs = expanded.results.flatMap((r) => r ?? []).sort((a, b) => a.name.localeCompare(b.name));
+
+    // Stable order: scopes start sorted by name, so two fleet runs take the per-scope locks in the same order.
+    const pooled = await runPool<ScopeSpec, { result: FleetScopeResult; bad: boolean }>(
+      specs,
+      { max: maxScopes, ...(maxFailed === undefined ? {} : { maxFailed: Number(maxFailed) }), signal: deps.signal, failed: (r) => r.bad },
+      (s) => runScope(cmd, inv, s, budget, run),
+    );
+    const scopes: FleetScopeResult[] = pooled.results.map(
+      (r, i) => r?.result ?? skippedScope(specs[i] as ScopeSpec, environment, pooled.stoppedBy === "signal" ? "interrupted" : "max-failed", maxFailed),
+    );
+    const plan = fleetPlanOf(cmd, deps, selectionRecord(selection, spec.source, flags), scopes);
+    const exit = fleetExit(scopes.map((s) => ({ status: s.status, exit: s.exit, missing: s.missing })));
+    if (dryRun && typeof flags.out === "string") writeJsonFile(resolve(deps.cwd, flags.out), plan, deps.redactor, "--out");
+    return {
+      ...base(exit, []),
+      view: "fleet",
+      fleet: {
+        plan,
+        scopes,
+        maxScopes,
+        ...(maxFailed === undefined ? {} : { maxFailedScopes: Number(maxFailed) }),
+        ...(pooled.stoppedBy ? { stoppedBy: pooled.stoppedBy } : {}),
+      },
+      ...(budget.usage().calls ? { apiCalls: budget.usage() } : {}),
+    };
+  } catch (e) {
+    if (!isOpsError(e)) throw e;
+    return base(e.exit, problemsToErrors(e.exit, e.problems), e.hint);
+  }
+}
+
+/** A Kubernetes target needs a command that takes a kubeconfig context; an AWS target one that takes a region. */
+function refuseKinds(cmd: PlannableCommand, selection: Selection): void {
+  const has = (name: string) => cmd.flags.some((f) => f.name === name);
+  const problems = selection.targets.flatMap((t) =>
+    t.kind === "kubernetes" && !has("context")
+      ? [
+          {
+            message: `target ${t.name} is a Kubernetes target, but ${cmd.name} does not act on kubeconfig contexts`,
+            source: { kind: "file" as const, name: t.source },
+          },
+        ]
+      : t.kind === "aws" && !has("region")
+        ? [{ message: `target ${t.name} is an AWS target, but ${cmd.name} does not act on AWS regions`, source: { kind: "file" as const, name: t.source } }]
+        : [],
+  );
+  if (problems.length) throw usageError(problems);
+}
+
+async function runScope(
+  cmd: PlannableCommand,
+  inv: PlannableInvocation,
+  s: ScopeSpec,
+  budget: ApiBudget,
+  run: (inv: PlannableInvocation) => Promise<Report>,
+): Promise<{ result: FleetScopeResult; bad: boolean }> {
+  const environment = String(inv.flags.environment);
+  if (s.failure) {
+    const result = scopeOutcome(s, environment, failureReport(cmd, inv, s.failure), inv.flags["dry-run"] === true);
+    return { result, bad: true };
+  }
+  const readOnlyTarget = s.target.mode === "read-only" && inv.flags["dry-run"] !== true;
+  const { targets: _t, target: _n, "target-tag": _g, out: _o, "max-scopes": _m, "max-failed-scopes": _f, ...rest } = inv.flags;
+  const flags: Flags = {
+    ...rest,
+    // A read-only target is planned, never applied.
+    ...(readOnlyTarget ? { "dry-run": true } : {}),
+    ...(s.target.kind === "aws" ? { region: s.region, account: s.target.account } : {}),
+    ...(s.target.kind === "kubernetes" ? { context: s.context, ...(s.target.kubeconfig ? { kubeconfig: s.target.kubeconfig } : {}) } : {}),
+  };
+  const deps: Deps = { ...inv.deps, binding: { name: s.name, budget, ...(s.awsCredentials ? { awsCredentials: s.awsCredentials } : {}) } };
+  const report = await run({ ...inv, deps, flags });
+  const result = scopeOutcome(s, environment, report, inv.flags["dry-run"] === true, readOnlyTarget);
+  return { result, bad: result.status === "failed" || result.status === "locked" };
+}
+
+function failureReport(cmd: PlannableCommand, inv: PlannableInvocation, e: OpsError): Report {
+  return {
+    command: cmd.name,
+    mode: inv.flags["dry-run"] === true ? "dry-run" : "apply",
+    scope: null,
+    plan: null,
+    result: null,
+    exit: e.exit,
+    errors: problemsToErrors(e.exit, e.problems),
+    view: "error",
+  };
+}
+
+function selectionRecord(selection: Selection, source: string, flags: Flags): FleetSelection {
+  return {
+    environment: String(flags.environment),
+    names: selection.criteria.names,
+    tags: selection.criteria.tags,
+    source,
+    blocked: selection.blocked,
+  };
+}
+
+function fleetPlanOf(cmd: PlannableCommand, deps: Deps, selection: FleetSelection, scopes: FleetScopeResult[]): FleetPlan {
+  return sealFleetPlan({
+    schema: FLEET_PLAN_SCHEMA_ID,
+    command: cmd.name,
+    createdAt: deps.now().toISOString(),
+    version: deps.build.version,
+    producer: { command: cmd.name, version: cmd.version, sourceDigest: cmd.sourceDigest() },
+    selection,
+    scopes: scopes.map((s) =>
+      sealSection({
+        name: s.name,
+        target: s.target,
+        kind: s.kind,
+        mode: s.mode,
+        tags: s.tags,
+        scope: s.scope,
+        identity: s.identity,
+        status: s.status,
+        plan: s.plan,
+        errors: s.errors,
+      }),
+    ),
+  });
+}

@@ -264,17 +264,16 @@ start_moto_common() { # NAME PORT [auth]
   local envs=(MOTO_RECORDER_FILEPATH="$dir/recording.jsonl" MOTO_PORT="$port")
   if [ -n "$auth" ]; then
     envs+=(INITIAL_NO_AUTH_ACTION_COUNT=0)
-  else
-    # libfaketime: write e.g. "-40d" into $dir/faketime (MOTO_CLOCK_FILE) to move moto's
-    # clock (volume CreateTime, snapshot StartTime ...), "+0" to come back; an absolute
-    # "2020-01-02 03:04:05" freezes it. The file is re-read on every clock call.
-    local lib
-    lib="$(ls /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1 2>/dev/null | head -n1 || true)"
-    [ -n "$lib" ] || die "libfaketime not found (run: $0 install)"
-    echo "+0" >"$dir/faketime"
-    envs+=(LD_PRELOAD="$lib" FAKETIME_TIMESTAMP_FILE="$dir/faketime" FAKETIME_NO_CACHE=1
-      DONT_FAKE_MONOTONIC=1 FAKETIME_DONT_RESET=1)
   fi
+  # libfaketime: write e.g. "-40d" into $dir/faketime (MOTO_CLOCK_FILE, MOTO_AUTH_CLOCK_FILE)
+  # to move moto's clock (volume CreateTime, snapshot StartTime ...), "+0" to come back; an
+  # absolute "2020-01-02 03:04:05" freezes it. The file is re-read on every clock call.
+  local lib
+  lib="$(ls /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1 2>/dev/null | head -n1 || true)"
+  [ -n "$lib" ] || die "libfaketime not found (run: $0 install)"
+  echo "+0" >"$dir/faketime"
+  envs+=(LD_PRELOAD="$lib" FAKETIME_TIMESTAMP_FILE="$dir/faketime" FAKETIME_NO_CACHE=1
+    DONT_FAKE_MONOTONIC=1 FAKETIME_DONT_RESET=1)
   spawn "$name" env "${envs[@]}" "$py" -m moto.server -H 127.0.0.1 -p "$port"
 }
 
@@ -607,7 +606,10 @@ write_env() {
       echo "MOTO_URL=http://127.0.0.1:$MOTO_PORT"
       [ -f "$PEERS_DIR/moto/faketime" ] && echo "MOTO_CLOCK_FILE=$PEERS_DIR/moto/faketime"
     fi
-    svc_up moto-auth && echo "MOTO_AUTH_URL=http://127.0.0.1:$MOTO_AUTH_PORT"
+    if svc_up moto-auth; then
+      echo "MOTO_AUTH_URL=http://127.0.0.1:$MOTO_AUTH_PORT"
+      [ -f "$PEERS_DIR/moto-auth/faketime" ] && echo "MOTO_AUTH_CLOCK_FILE=$PEERS_DIR/moto-auth/faketime"
+    fi
     if svc_up postgres; then
       echo "PG_URL=postgres://opsctl:$PG_PASSWORD@127.0.0.1:$PG_PORT/opsctl"
       echo "PG_ADMIN_URL=postgres://postgres@127.0.0.1:$PG_PORT/postgres"

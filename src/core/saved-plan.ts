@@ -11,6 +11,11 @@ import { PLAN_SCHEMA_ID, type Plan, PlanSchema, planDigest, type Scope } from ".
  * compatible opsctl, and it is not too old. Each failure is exit 3 before anything runs.
  */
 export function loadSavedPlan(path: string, deps: Deps, maxAge: string): Plan {
+  return checkSavedPlan(readPlanFile(path), path, deps, maxAge);
+}
+
+/** The file's JSON; unreadable is a usage error (the path), not JSON is exit 3 (not a plan). */
+export function readPlanFile(path: string): unknown {
   const src = { kind: "plan" as const, name: path };
   let text: string;
   try {
@@ -20,12 +25,16 @@ export function loadSavedPlan(path: string, deps: Deps, maxAge: string): Plan {
       { message: `cannot read plan file ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`, source: { kind: "argument", name: path } },
     ]);
   }
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw validationError([{ message: `${path} is not a plan file: ${(e as Error).message}`, source: src }]);
   }
+}
+
+/** A plan/v1 document (a plan file, or one scope's section of a multi-scope plan) checked as described above. */
+export function checkSavedPlan(raw: unknown, path: string, deps: Deps, maxAge: string): Plan {
+  const src = { kind: "plan" as const, name: path };
   const schema = (raw as { schema?: unknown })?.schema;
   if (schema !== PLAN_SCHEMA_ID) {
     throw validationError([{ message: `${path}: plan schema is ${JSON.stringify(schema ?? null)}, this opsctl reads ${PLAN_SCHEMA_ID}`, source: src }]);
@@ -41,6 +50,15 @@ export function loadSavedPlan(path: string, deps: Deps, maxAge: string): Plan {
   if (planDigest(plan) !== plan.digest) {
     problems.push({ message: `${path}: digest mismatch: the plan was changed after it was made (tampered or edited); make a new plan`, source: src });
   }
+  problems.push(...checkAgeAndVersion(plan, path, deps, maxAge));
+  if (problems.length) throw new OpsError("validation", problems, { hint: "Nothing was changed." });
+  return plan;
+}
+
+/** Made by a compatible opsctl, not from the future, not older than --max-age. */
+export function checkAgeAndVersion(plan: { version: string; createdAt: string }, path: string, deps: Deps, maxAge: string): Problem[] {
+  const src = { kind: "plan" as const, name: path };
+  const problems: Problem[] = [];
   if (!compatible(plan.version, deps.build.version)) {
     problems.push({
       message: `${path}: made by opsctl ${plan.version}, this is ${deps.build.version}; plans are applied by the same major.minor version`,
@@ -57,8 +75,7 @@ export function loadSavedPlan(path: string, deps: Deps, maxAge: string): Plan {
       source: src,
     });
   }
-  if (problems.length) throw new OpsError("validation", problems, { hint: "Nothing was changed." });
-  return plan;
+  return problems;
 }
 
 function compatible(a: string, b: string): boolean {

@@ -1,16 +1,11 @@
 import { OUTPUT_FLAGS, SCOPE_FLAGS } from "../../cli/flags.ts";
-import type { ResolvedConfig } from "../../config/resolve.ts";
-import { applyPlan, refuseUnconfirmed, withScopeLock } from "../../core/apply.ts";
-import { appendAudit } from "../../core/audit.ts";
-import type { Flags, InfoCommand, OpsCommand, PlannableCommand, RunContext } from "../../core/command.ts";
-import { createContext, loadConfigFor } from "../../core/context.ts";
-import { describeSource, isOpsError, OpsError, type Problem, validationError } from "../../core/errors.ts";
-import { failedChecks, producerOf, validatePlan, withUsage } from "../../core/pipeline.ts";
-import type { Plan, Scope } from "../../core/plan.ts";
-import { unmetPreconditions } from "../../core/preconditions.ts";
-import { type ExecutionResult, problemsToErrors, type Report } from "../../core/report.ts";
-import { loadSavedPlan, reconcileScope } from "../../core/saved-plan.ts";
-import { describeScope } from "../../core/scope-text.ts";
+import type { InfoCommand } from "../../core/command.ts";
+import { isOpsError } from "../../core/errors.ts";
+import { FLEET_PLAN_SCHEMA_ID } from "../../core/fleet/plan.ts";
+import { failureReport, problemsToErrors } from "../../core/report.ts";
+import { checkSavedPlan, readPlanFile } from "../../core/saved-plan.ts";
+import { applyFleet, FLEET_APPLY_FLAGS } from "./fleet.ts";
+import { applySaved } from "./saved.ts";
 
 export const apply: InfoCommand = {
   kind: "info",
@@ -31,140 +26,25 @@ export const apply: InfoCommand = {
       description: "Wait this long for a held lock (default: do not wait)",
     },
     { name: "config", kind: "string", valueName: "FILE", description: "Repository config file (instead of searching upward)" },
+    ...FLEET_APPLY_FLAGS,
     ...OUTPUT_FLAGS,
   ],
   async run({ deps, flags, positionals, root }) {
-    const state: { plan: Plan | null; result: ExecutionResult | null; ctx: RunContext | null } = { plan: null, result: null, ctx: null };
-    const report = (exit: Report["exit"], extra: Partial<Report> = {}): Report => ({
-      command: state.plan?.command ?? "apply",
-      mode: "apply",
-      scope: state.plan?.scope ?? null,
-      plan: state.plan,
-      result: state.result,
-      exit,
-      errors: [],
-      view: state.result ? "result" : state.plan ? "plan" : "error",
-      ...withUsage(state.ctx),
-      ...extra,
-    });
+    const file = positionals[0] as string;
+    const maxAge = typeof flags["max-age"] === "string" ? flags["max-age"] : "1h";
     try {
-      const file = positionals[0] as string;
-      const saved = loadSavedPlan(file, deps, typeof flags["max-age"] === "string" ? flags["max-age"] : "1h");
-      state.plan = saved;
-      const cmd = findPlannable(root, saved.command);
-      if (!cmd) throw validationError([{ message: `${file}: unknown command '${saved.command}' in the plan` }]);
-      checkProducer(cmd, saved, file);
-
-      const { resolved, scope: configScope } = await loadConfigFor(
-        cmd,
-        deps,
-        { config: flags.config, concurrency: flags.concurrency, "lock-timeout": flags["lock-timeout"] },
-        saved.scope.environment,
-      );
-      const scope = confirmScope(file, saved, flags, resolved, configScope);
-      if (!cmd.readOnly) refuseUnconfirmed({ config: resolved.config, deps, flags }, scope.environment);
-      const ctx = await createContext(cmd, deps, flags, resolved, scope);
-      state.ctx = ctx;
-      if (ctx.scope.target !== saved.scope.target) {
-        throw validationError([
-          { message: `${file}: the scope no longer resolves the same: plan has ${describeScope(saved.scope)}, config now gives ${describeScope(ctx.scope)}` },
+      const raw = readPlanFile(file);
+      // A multi-scope plan applies scope by scope (each one as below); --scope chooses a subset.
+      if ((raw as { schema?: unknown })?.schema === FLEET_PLAN_SCHEMA_ID) return await applyFleet(raw, file, { deps, flags, root, maxAge });
+      if (flags.scope !== undefined) {
+        return failureReport("apply", "usage", [
+          { code: "usage", message: `--scope chooses scopes of a multi-scope plan; ${file} is a plan for one scope`, source: "flag --scope" },
         ]);
       }
-      if (resolved.digest !== saved.configDigest)
-        ctx.log.warn(`configuration changed since ${file} was made (digest ${saved.configDigest.slice(0, 19)} → ${resolved.digest.slice(0, 19)})`);
-
-      const run = async (locks: Parameters<typeof applyPlan>[3]) => {
-        await recheck(cmd, ctx, saved, file);
-        return applyPlan(cmd, ctx, saved, locks, (p) => {
-          state.plan = p;
-        });
-      };
-      // A read-only command (evidence collection) takes no lock, as when it runs directly.
-      const applied = cmd.readOnly ? await run(undefined) : await withScopeLock(cmd, ctx, saved.digest, run);
-      state.result = applied.result;
-      return report(applied.exit);
+      return await applySaved(checkSavedPlan(raw, file, deps, maxAge), file, { deps, flags, root });
     } catch (e) {
       if (!isOpsError(e)) throw e;
-      const errors = problemsToErrors(e.exit, e.problems);
-      if (state.plan && state.ctx && !state.result) await appendAudit(state.ctx, undefined, { plan: state.plan, result: null, exit: e.exit, errors });
-      return report(e.exit, { errors, hint: e.hint });
+      return { ...failureReport("apply", e.exit, problemsToErrors(e.exit, e.problems), e.hint), mode: "apply" };
     }
   },
 };
-
-/** Plannable commands anywhere in the registry (team commands may sit in a group). */
-function findPlannable(node: OpsCommand, name: string): PlannableCommand | undefined {
-  if (node.kind === "plannable") return node.name === name ? node : undefined;
-  if (node.kind !== "group") return undefined;
-  for (const child of Object.values(node.subCommands)) {
-    const hit = findPlannable(child, name);
-    if (hit) return hit;
-  }
-  return undefined;
-}
-
-/** A plan is applied only by the build of the command that made it (its version and source digest). */
-function checkProducer(cmd: PlannableCommand, saved: Plan, file: string): void {
-  const mine = producerOf(cmd);
-  const theirs = saved.producer;
-  if (!theirs) return; // plans from before producers were recorded carry only opsctl's version, checked already
-  const problems: Problem[] = [];
-  if (theirs.version !== mine.version) {
-    problems.push({ message: `${file}: made by ${cmd.name} ${theirs.version}, this binary has ${cmd.name} ${mine.version}; make a new plan` });
-  } else if (theirs.sourceDigest !== mine.sourceDigest) {
-    problems.push({
-      message: `${file}: made by a build of ${cmd.name} whose source differs from this one (${theirs.sourceDigest.slice(0, 19)} ≠ ${mine.sourceDigest.slice(0, 19)}); make a new plan with this binary`,
-    });
-  }
-  if (problems.length) throw validationError(problems, "Nothing was changed.");
-}
-
-/**
- * The plan's scope, confirmed: a scope flag given to apply, or a value the config now
- * resolves, must equal the plan's (flags are checked first, so the message names them).
- */
-function confirmScope(file: string, saved: Plan, flags: Flags, resolved: ResolvedConfig, configScope: Scope): Scope {
-  const flag = (k: string) => (typeof flags[k] === "string" ? (flags[k] as string) : undefined);
-  reconcileScope(file, saved.scope, { environment: flag("environment"), region: flag("region"), account: flag("account") }, (k) => `flag --${k}`);
-  const configSource = (k: string) => {
-    const entry = resolved.entries.find((e) => e.key === k);
-    return entry ? describeSource(entry.source) : "config";
-  };
-  return reconcileScope(file, saved.scope, { region: configScope.region, account: configScope.account }, configSource);
-}
-
-/** Under the lock: every precondition must still hold before the first mutation, then the control plane validates again. */
-async function recheck(cmd: PlannableCommand, ctx: RunContext, saved: Plan, file: string): Promise<void> {
-  const drifted: Problem[] = [];
-  const present: Plan["actions"] = [];
-  for (const a of saved.actions) {
-    const live = await liveOrRemote(cmd, a, ctx, saved);
-    const unmet = live ? unmetPreconditions(a.preconditions, live) : a.operation === "delete" ? [] : ["the resource no longer exists"];
-    if (unmet.length) drifted.push({ message: `${a.id}: ${unmet.join("; ")}`, resource: a.resource.id });
-    // A resource a finished delete already removed needs no dry-run validation.
-    if (live) present.push(a);
-  }
-  if (drifted.length) throw validationError(drifted, "The plan is stale: nothing was changed. Make a new plan.");
-  const revalidated = await validatePlan(cmd, ctx, { ...saved, actions: present });
-  const failed = failedChecks(revalidated);
-  if (failed.length) throw validationError(failed, `${file}: nothing was changed.`);
-}
-
-/**
- * Re-reads one resource for the drift check. A remote failure here (unreachable,
- * throttled, credentials rejected) is exit 4 with nothing changed, not an internal
- * error: an SDK or socket error (it carries $metadata or a string code) becomes a
- * remote OpsError; anything else is still a bug.
- */
-async function liveOrRemote(cmd: PlannableCommand, a: Plan["actions"][number], ctx: RunContext, plan: Plan) {
-  try {
-    return await cmd.live(a, ctx, plan);
-  } catch (e) {
-    const err = e as { $metadata?: unknown; code?: unknown; name?: string; message?: string };
-    if (isOpsError(e) || !(err && (err.$metadata !== undefined || typeof err.code === "string"))) throw e;
-    const what = `${err.name && err.name !== "Error" ? `${err.name}: ` : ""}${String(err.message ?? e)
-      .split("\n")[0]
-      ?.slice(0, 300)}`;
-    throw new OpsError("remote", [{ message: `cannot re-read ${a.resource.id} before applying: ${what}`, resource: a.resource.id }], { cause: e });
-  }
-}

@@ -108,3 +108,8 @@ export function skippedScope(s: ScopeSpec, environment: string, why: "interrupte
     errors: [],
   };
 }
+
+/** Every scope's errors, named by scope, for the run's own errors (stderr, and `errors` in JSON). */
+export function scopeErrors(scopes: FleetScopeResult[]): ErrorEntry[] {
+  return scopes.flatMap((s) => s.errors.map((e) => ({ ...e, message: `scope ${s.name}: ${e.message}` })));
+}

@@ -14,7 +14,7 @@ import { selectTargets } from "../targets/select.ts";
 import { fleetExit } from "./exit.ts";
 import { FLEET_PLAN_SCHEMA_ID, type FleetPlan, type FleetSelection, sealFleetPlan, sealSection } from "./plan.ts";
 import { runPool } from "./pool.ts";
-import { type FleetScopeResult, scopeOutcome, skippedScope } from "./results.ts";
+import { type FleetScopeResult, scopeErrors, scopeOutcome, skippedScope } from "./results.ts";
 import { type ScopeSpec, scopesOf } from "./scopes.ts";
 
 /** The flags that select targets instead of one --region/--account scope. */
@@ -53,6 +53,11 @@ export async function runFleet(cmd: PlannableCommand, inv: PlannableInvocation, 
         throw usageError([
           { message: `--${f} selects one scope; with a target selection each target gives its own ${f}`, source: { kind: "flag", name: `--${f}` } },
         ]);
+    }
+    if (flags.out !== undefined && !dryRun) {
+      throw usageError([
+        { message: "--out saves a plan and needs --dry-run (apply a saved plan with `opsctl apply FILE`)", source: { kind: "flag", name: "--out" } },
+      ]);
     }
     const { resolved } = await loadConfigFor(cmd, deps, { config: flags.config }, environment);
     const config = resolved.config;
@@ -98,7 +103,7 @@ export async function runFleet(cmd: PlannableCommand, inv: PlannableInvocation, 
     const exit = fleetExit(scopes.map((s) => ({ status: s.status, exit: s.exit, missing: s.missing })));
     if (dryRun && typeof flags.out === "string") writeJsonFile(resolve(deps.cwd, flags.out), plan, deps.redactor, "--out");
     return {
-      ...base(exit, []),
+      ...base(exit, scopeErrors(scopes)),
       view: "fleet",
       fleet: {
         plan,

@@ -1,0 +1,307 @@
+import * as v from "valibot";
+import { FLEET_FLAGS, type FlagSpec } from "../../cli/flags.ts";
+import type { Flags, GroupCommand, PlannableCommand } from "../../core/command.ts";
+import { coreContext, loadConfigFor } from "../../core/context.ts";
+import type { Deps } from "../../core/deps.ts";
+import { OpsError, type Problem, usageError, validationError } from "../../core/errors.ts";
+import { fleetExit } from "../../core/fleet/exit.ts";
+import { type FleetPlan, FleetPlanSchema, fleetDigest, type ScopeSection, sectionDigest } from "../../core/fleet/plan.ts";
+import { runPool } from "../../core/fleet/pool.ts";
+import { type FleetScopeResult, scopeErrors, scopeOutcome } from "../../core/fleet/results.ts";
+import { type ScopeSpec, scopesOf } from "../../core/fleet/scopes.ts";
+import { problemsToErrors, type Report } from "../../core/report.ts";
+import { checkAgeAndVersion, checkSavedPlan } from "../../core/saved-plan.ts";
+import { closest } from "../../core/suggest.ts";
+import { loadTargets } from "../../core/targets/load.ts";
+import type { Target } from "../../core/targets/model.ts";
+import { ApiBudget, DEFAULT_SHARE } from "../../providers/aws/budget.ts";
+import { applySaved, checkProducer, findPlannable } from "./saved.ts";
+
+export const FLEET_APPLY_FLAGS: FlagSpec[] = [
+  {
+    name: "scope",
+    kind: "list",
+    valueName: "NAME",
+    description: "With a multi-scope plan: apply only this scope, e.g. payments-prod/us-east-1 (repeatable)",
+    itemPattern: { re: /^[A-Za-z0-9_.-]{1,64}\/[^\s/]{1,128}$/, form: "a scope name TARGET/REGION or TARGET/CONTEXT" },
+  },
+  {
+    name: "targets",
+    kind: "string",
+    valueName: "FILE",
+    description: "With a multi-scope plan: targets file for role chains (default: the plan's, else the config's)",
+  },
+  ...FLEET_FLAGS.filter((f) => f.name === "max-scopes" || f.name === "max-failed-scopes"),
+];
+
+/** Statuses a section may be applied from (a read-only target's is planned but never applied). */
+const APPLICABLE = new Set(["planned", "no-op"]);
+
+/**
+ * `opsctl apply FILE` for a multi-scope plan: the top digest must cover the sections'
+ * recorded digests, and each chosen section (all, or --scope NAME…) must re-digest to
+ * its recorded value; then every chosen scope runs the single-plan apply — identity
+ * re-established and checked, its own lock, live re-check, fresh validation — at most
+ * --max-scopes at once. The exit code is fleetExit() over the chosen scopes.
+ */
+export async function applyFleet(raw: unknown, file: string, o: { deps: Deps; flags: Flags; root: GroupCommand; maxAge: string }): Promise<Report> {
+  const { deps, flags } = o;
+  const plan = checkFleetPlan(raw, file, deps, o.maxAge);
+  const cmd = findPlannable(o.root, plan.command);
+  if (!cmd) throw validationError([{ message: `${file}: unknown command '${plan.command}' in the plan` }]);
+  checkProducer(cmd, plan, file);
+  for (const f of ["region", "account", "environment"] as const) {
+    if (flags[f] !== undefined)
+      throw usageError([
+        {
+          message: `--${f} confirms a one-scope plan; ${file} holds ${plan.scopes.length} scopes: choose with --scope`,
+          source: { kind: "flag", name: `--${f}` },
+        },
+      ]);
+  }
+  const chosen = chooseScopes(plan, file, (flags.scope as string[] | undefined) ?? []);
+  const environment = plan.selection.environment;
+  const { resolved } = await loadConfigFor(cmd, deps, { config: flags.config }, environment);
+  const config = resolved.config;
+  if (!cmd.readOnly && config.protectedEnvironments.includes(environment) && flags.yes !== true) {
+    throw usageError([{ message: `environment '${environment}' is protected: pass --yes to apply across targets`, source: { kind: "flag", name: "--yes" } }]);
+  }
+  const recorded = plan.selection.source.startsWith("--targets ") ? plan.selection.source.slice("--targets ".length) : undefined;
+  const spec = loadTargets({ file: typeof flags.targets === "string" ? flags.targets : recorded, cwd: deps.cwd, config });
+  const maxScopes = Number(flags["max-scopes"] ?? config.fleet.maxScopes);
+  const maxFailed = flags["max-failed-scopes"] ?? config.fleet.maxFailedScopes;
+  const budget = new ApiBudget(
+    { share: config.aws.apiBudget?.share ?? DEFAULT_SHARE, operations: config.aws.apiBudget?.operations ?? {} },
+    undefined,
+    deps.signal,
+  );
+  const sessionName = `opsctl-${cmd.name}`.slice(0, 64);
+  const core = (region: string, account: string) =>
+    coreContext({ ...deps, binding: { name: "identity", budget } }, flags, resolved, { environment, region: config.region ?? region, account });
+
+  const pooled = await runPool<ScopeSection, { result: FleetScopeResult; bad: boolean }>(
+    chosen,
+    { max: maxScopes, ...(maxFailed === undefined ? {} : { maxFailed: Number(maxFailed) }), signal: deps.signal, failed: (r) => r.bad },
+    async (section) => {
+      const result = await applySection(cmd, section, file, { ...o, spec, blocked: spec.blocked, core, sessionName, budget });
+      return { result, bad: result.status === "failed" || result.status === "locked" };
+    },
+  );
+  const scopes = pooled.results.map((r, i) => r?.result ?? notStarted(chosen[i] as ScopeSection, pooled.stoppedBy, maxFailed));
+  const exit = fleetExit(scopes.map((s) => ({ status: s.status, exit: s.exit, missing: s.missing })));
+  return {
+    command: cmd.name,
+    mode: "apply",
+    scope: null,
+    plan: null,
+    result: null,
+    exit,
+    errors: scopeErrors(scopes),
+    view: "fleet",
+    fleet: {
+      plan,
+      scopes,
+      maxScopes,
+      ...(maxFailed === undefined ? {} : { maxFailedScopes: Number(maxFailed) }),
+      ...(pooled.stoppedBy ? { stoppedBy: pooled.stoppedBy } : {}),
+    },
+    ...(budget.usage().calls ? { apiCalls: budget.usage() } : {}),
+  };
+}
+
+/** Schema, top digest (the header and the recorded section digests), version and age: each failure is exit 3. */
+function checkFleetPlan(raw: unknown, file: string, deps: Deps, maxAge: string): FleetPlan {
+  const src = { kind: "plan" as const, name: file };
+  const parsed = v.safeParse(FleetPlanSchema, raw);
+  if (!parsed.success) {
+    throw validationError(
+      parsed.issues.slice(0, 5).map((i) => ({ message: `${file}: ${(i.path ?? []).map((p) => p.key).join(".") || "(top)"}: ${i.message}`, source: src })),
+    );
+  }
+  const plan = parsed.output;
+  const problems: Problem[] = [];
+  if (fleetDigest(plan) !== plan.digest) {
+    problems.push({
+      message: `${file}: digest mismatch: the plan's header or its list of scope digests was changed after it was made; make a new plan`,
+      source: src,
+    });
+  }
+  problems.push(...checkAgeAndVersion(plan, file, deps, maxAge));
+  if (problems.length) throw new OpsError("validation", problems, { hint: "Nothing was changed." });
+  return plan;
+}
+
+/** The sections to apply: --scope NAME… (each must exist and re-digest to its recorded digest), or all of a complete plan. */
+function chooseScopes(plan: FleetPlan, file: string, names: string[]): ScopeSection[] {
+  const byName = new Map(plan.scopes.map((s) => [s.name, s]));
+  const unknown = names.filter((n) => !byName.has(n));
+  if (unknown.length) {
+    throw usageError(
+      unknown.map((n) => {
+        const hint = closest(n, [...byName.keys()]);
+        return {
+          message: `${file} has no scope '${n}'${hint ? ` (did you mean '${hint}'?)` : ""}; scopes: ${[...byName.keys()].join(", ")}`,
+          source: { kind: "flag", name: "--scope" },
+        };
+      }),
+    );
+  }
+  const chosen = names.length ? [...new Set(names)].map((n) => byName.get(n) as ScopeSection) : plan.scopes;
+  const problems: Problem[] = [];
+  for (const s of chosen) {
+    if (sectionDigest(s) !== s.digest) {
+      problems.push({
+        message: `${file}: scope ${s.name}: its section was changed after the plan was made (digest mismatch); make a new plan`,
+        source: { kind: "plan", name: file, key: `scopes[${plan.scopes.indexOf(s)}]` },
+      });
+    } else if (!APPLICABLE.has(s.status)) {
+      problems.push({
+        message: `${file}: scope ${s.name} was not planned (${s.status}${s.errors[0] ? `: ${s.errors[0].message}` : ""}); apply the planned scopes with --scope, or make a new plan`,
+        source: { kind: "plan", name: file, key: `scopes[${plan.scopes.indexOf(s)}].status` },
+      });
+    }
+  }
+  if (problems.length) throw new OpsError("validation", problems, { hint: "Nothing was changed." });
+  return chosen;
+}
+
+interface SectionRun {
+  deps: Deps;
+  flags: Flags;
+  root: GroupCommand;
+  maxAge: string;
+  spec: { targets: Target[] };
+  blocked: string[];
+  core: Parameters<typeof scopesOf>[1];
+  sessionName: string;
+  budget: ApiBudget;
+}
+
+/** One section: its target as the targets now describe it must still be the one planned; then the single-plan apply. */
+async function applySection(cmd: PlannableCommand, section: ScopeSection, file: string, o: SectionRun): Promise<FleetScopeResult> {
+  const where = `${file} (scope ${section.name})`;
+  const target = o.spec.targets.find((t) => t.name === section.target);
+  const placeholder: Target =
+    target ??
+    ({
+      kind: section.kind,
+      name: section.target,
+      account: section.scope.account ?? "",
+      roles: section.identity?.roles ?? [],
+      regions: [],
+      contexts: [],
+      tags: section.tags,
+      mode: section.mode,
+      source: file,
+    } as unknown as Target);
+  const base: ScopeSpec = {
+    name: section.name,
+    target: placeholder,
+    ...(section.scope.region ? { region: section.scope.region } : {}),
+    ...(section.identity?.context ? { context: section.identity.context } : {}),
+    identity: section.identity,
+  };
+  const fail = (exit: "validation" | "remote", message: string): FleetScopeResult =>
+    scopeOutcome(
+      base,
+      section.scope.environment,
+      {
+        command: cmd.name,
+        mode: "apply",
+        scope: section.scope,
+        plan: section.plan,
+        result: null,
+        exit,
+        errors: problemsToErrors(exit, [{ message }]),
+        view: "error",
+      },
+      false,
+    );
+  if (section.mode === "read-only") {
+    return { ...fail("validation", ""), status: "skipped", exit: "ok", errors: [], skipReason: "read-only target: planned, never applied" };
+  }
+  if (!target) return fail("validation", `${where}: target ${section.target} is no longer in the targets; nothing was changed`);
+  const changed = targetChanged(target, section);
+  if (changed) return fail("validation", `${where}: target ${target.name} changed since the plan was made (${changed}); make a new plan`);
+  if (target.kind === "aws" && o.blocked.includes(target.account)) {
+    return fail("validation", `${where}: account ${target.account} is now in the blocked list; nothing was changed`);
+  }
+  if (section.status === "no-op" || !section.plan) {
+    return { ...fail("validation", ""), status: "no-op", exit: "ok", errors: [] };
+  }
+  let bound: ScopeSpec = base;
+  if (target.kind === "aws") {
+    // The identity is established again (role chain, STS account check) before the scope's apply starts.
+    const [s] = await scopesOf({ ...target, regions: [section.scope.region as string] }, o.core, o.sessionName);
+    bound = s as ScopeSpec;
+    if (bound.failure) {
+      return scopeOutcome(
+        bound,
+        section.scope.environment,
+        {
+          command: cmd.name,
+          mode: "apply",
+          scope: section.scope,
+          plan: section.plan,
+          result: null,
+          exit: bound.failure.exit,
+          errors: problemsToErrors(bound.failure.exit, bound.failure.problems),
+          view: "error",
+        },
+        false,
+      );
+    }
+  }
+  let saved: ReturnType<typeof checkSavedPlan>;
+  try {
+    saved = checkSavedPlan(section.plan, where, o.deps, o.maxAge);
+  } catch (e) {
+    if (!(e instanceof OpsError)) throw e;
+    return fail("validation", e.problems.map((p) => p.message).join("; "));
+  }
+  const { scope: _s, targets: _t, "max-scopes": _m, "max-failed-scopes": _f, ...rest } = o.flags;
+  const flags: Flags = {
+    ...rest,
+    ...(target.kind === "aws" ? { region: section.scope.region, account: section.scope.account } : {}),
+    ...(target.kind === "kubernetes" ? { context: bound.context, ...(target.kubeconfig ? { kubeconfig: target.kubeconfig } : {}) } : {}),
+  };
+  const deps: Deps = {
+    ...o.deps,
+    binding: { name: section.name, budget: o.budget, ...(bound.awsCredentials ? { awsCredentials: bound.awsCredentials } : {}) },
+  };
+  const report = await applySaved(saved, where, { deps, flags, root: o.root });
+  return scopeOutcome({ ...bound, identity: bound.identity ?? section.identity }, section.scope.environment, report, false);
+}
+
+/** What a target now says that differs from the section it planned (kind, account, role chain). */
+function targetChanged(t: Target, s: ScopeSection): string | undefined {
+  if (t.kind !== s.kind) return `kind ${s.kind} → ${t.kind}`;
+  if (t.kind === "aws") {
+    if (t.account !== s.scope.account) return `account ${s.scope.account} → ${t.account}`;
+    const planned = s.identity?.roles ?? [];
+    if (planned.join(",") !== t.roles.join(",")) return `role chain ${planned.join(" → ") || "(none)"} → ${t.roles.join(" → ") || "(none)"}`;
+  }
+  if (t.kind === "kubernetes" && s.identity?.context && !t.contexts.includes(s.identity.context)) return `context ${s.identity.context} is no longer listed`;
+  return undefined;
+}
+
+function notStarted(s: ScopeSection, stoppedBy: "max-failed" | "signal" | undefined, maxFailed: unknown): FleetScopeResult {
+  const interrupted = stoppedBy === "signal";
+  return {
+    name: s.name,
+    target: s.target,
+    kind: s.kind,
+    mode: s.mode,
+    tags: s.tags,
+    scope: s.scope,
+    identity: s.identity,
+    status: "skipped",
+    exit: interrupted ? "interrupted" : "remote",
+    skipReason: interrupted ? "not started: the run was interrupted" : `not started: ${maxFailed} scope(s) failed (--max-failed-scopes ${maxFailed})`,
+    missing: true,
+    plan: s.plan,
+    result: null,
+    summary: { planned: s.plan?.actions.length ?? 0, applied: 0, failed: 0, skipped: 0, notReached: s.plan?.actions.length ?? 0 },
+    errors: [],
+  };
+}

@@ -1,0 +1,110 @@
+import { writeFileSync } from "node:fs";
+import { CreateVolumeCommand, DescribeVolumesCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutRolePolicyCommand, PutUserPolicyCommand } from "@aws-sdk/client-iam";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { peers } from "./peers.ts";
+
+export interface Keys {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/** The role every target account has, which the operator assumes (unless a policy denies it). */
+export const roleArn = (account: string, name = "opsctl") => `arn:aws:iam::${account}:role/${name}`;
+
+const ALLOW_ALL = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+
+/**
+ * Several AWS accounts on the moto server that enforces IAM (moto-auth). moto keys
+ * resources by the account of the credentials, and `sts:AssumeRole` into
+ * arn:aws:iam::<id>:role/… gives that account's view. Each account gets a role `opsctl`
+ * (allowed everything), and the operator — a user in the default account — may assume
+ * them, except those `denied` by its own policy: moto evaluates sts:AssumeRole against
+ * the role ARN, so assuming a denied account's role is a real AccessDenied.
+ */
+export class FleetMoto {
+  readonly url: string;
+  private readonly clock: string | undefined;
+  private readonly roleKeys = new Map<string, Keys>();
+
+  constructor() {
+    const p = peers();
+    if (!p.MOTO_AUTH_URL) throw new Error("MOTO_AUTH_URL missing from the peers env: start moto-auth (scripts/peers.sh start)");
+    this.url = p.MOTO_AUTH_URL;
+    this.clock = p.MOTO_AUTH_CLOCK_FILE;
+  }
+
+  /** Fresh state: the operator user and the accounts' roles. Returns the operator's keys. */
+  async setup(accounts: string[], denied: string[] = []): Promise<Keys> {
+    this.roleKeys.clear();
+    await fetch(`${this.url}/moto-api/reset`, { method: "POST" });
+    await this.freeCalls(3 + 3 * accounts.length);
+    const bootstrap = { accessKeyId: "bootstrap", secretAccessKey: "bootstrap" };
+    const iam = new IAMClient({ endpoint: this.url, region: "us-east-1", credentials: bootstrap });
+    await iam.send(new CreateUserCommand({ UserName: "operator" }));
+    const statements: object[] = [{ Effect: "Allow", Action: "*", Resource: "*" }];
+    if (denied.length) statements.push({ Effect: "Deny", Action: "sts:AssumeRole", Resource: denied.map((a) => roleArn(a)) });
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: "operator",
+        PolicyName: "operator",
+        PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: statements }),
+      }),
+    );
+    const k = await iam.send(new CreateAccessKeyCommand({ UserName: "operator" }));
+    const sts = new STSClient({ endpoint: this.url, region: "us-east-1", credentials: bootstrap });
+    for (const account of accounts) {
+      const r = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn(account), RoleSessionName: "seed" }));
+      const keys = {
+        accessKeyId: r.Credentials?.AccessKeyId as string,
+        secretAccessKey: r.Credentials?.SecretAccessKey as string,
+        sessionToken: r.Credentials?.SessionToken as string,
+      };
+      const inAccount = new IAMClient({ endpoint: this.url, region: "us-east-1", credentials: keys });
+      const trust = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }] };
+      await inAccount.send(new CreateRoleCommand({ RoleName: "opsctl", AssumeRolePolicyDocument: JSON.stringify(trust) }));
+      await inAccount.send(new PutRolePolicyCommand({ RoleName: "opsctl", PolicyName: "all", PolicyDocument: JSON.stringify(ALLOW_ALL) }));
+      this.roleKeys.set(account, keys);
+    }
+    await this.freeCalls(0);
+    return { accessKeyId: k.AccessKey?.AccessKeyId as string, secretAccessKey: k.AccessKey?.SecretAccessKey as string };
+  }
+
+  ec2(account: string, region: string): EC2Client {
+    const keys = this.roleKeys.get(account);
+    if (!keys) throw new Error(`account ${account} was not set up`);
+    return new EC2Client({ endpoint: this.url, region, credentials: keys });
+  }
+
+  /** An unattached volume in an account and region, `ageDays` old (moto's clock moved by libfaketime). */
+  async volume(account: string, region: string, o: { ageDays: number; tags?: Record<string, string> }): Promise<string> {
+    if (this.clock) writeFileSync(this.clock, `-${o.ageDays}d\n`);
+    try {
+      const tags = o.tags ?? {};
+      const r = await this.ec2(account, region).send(
+        new CreateVolumeCommand({
+          AvailabilityZone: `${region}a`,
+          Size: 8,
+          VolumeType: "gp3",
+          ...(Object.keys(tags).length
+            ? { TagSpecifications: [{ ResourceType: "volume", Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }] }
+            : {}),
+        }),
+      );
+      return r.VolumeId as string;
+    } finally {
+      if (this.clock) writeFileSync(this.clock, "+0\n");
+    }
+  }
+
+  async volumeIds(account: string, region: string): Promise<string[]> {
+    const r = await this.ec2(account, region).send(new DescribeVolumesCommand({}));
+    return (r.Volumes ?? []).map((v) => v.VolumeId as string).sort();
+  }
+
+  private async freeCalls(n: number): Promise<void> {
+    const r = await fetch(`${this.url}/moto-api/reset-auth`, { method: "POST", body: String(n), headers: { "content-type": "text/plain" } });
+    if (!r.ok) throw new Error(`moto reset-auth failed: ${r.status}`);
+  }
+}

@@ -20,7 +20,7 @@ const REGIONS = ["us-east-1", "eu-west-1"];
 
 const moto = new FleetMoto();
 let operator: Keys;
-let vols: Record<string, string>;
+let vols: Record<"aUs1" | "aUs2" | "aEu" | "aYoung" | "bUs" | "bEuYoung" | "cUs" | "dUs" | "xUs", string>;
 
 const target = (name: string, account: string, extra = "") =>
   `  - name: ${name}\n    kind: aws\n    account: "${account}"\n    roles: ["${roleArn(account)}"]\n    regions: [us-east-1, eu-west-1]\n${extra}`;

@@ -1,5 +1,4 @@
 import * as v from "valibot";
-import { FLEET_FLAGS, type FlagSpec } from "../../cli/flags.ts";
 import type { Flags, GroupCommand, PlannableCommand } from "../../core/command.ts";
 import { coreContext, loadConfigFor } from "../../core/context.ts";
 import type { Deps } from "../../core/deps.ts";
@@ -16,23 +15,6 @@ import { loadTargets } from "../../core/targets/load.ts";
 import type { Target } from "../../core/targets/model.ts";
 import { ApiBudget, DEFAULT_SHARE } from "../../providers/aws/budget.ts";
 import { applySaved, checkProducer, findPlannable } from "./saved.ts";
-
-export const FLEET_APPLY_FLAGS: FlagSpec[] = [
-  {
-    name: "scope",
-    kind: "list",
-    valueName: "NAME",
-    description: "With a multi-scope plan: apply only this scope, e.g. payments-prod/us-east-1 (repeatable)",
-    itemPattern: { re: /^[A-Za-z0-9_.-]{1,64}\/[^\s/]{1,128}$/, form: "a scope name TARGET/REGION or TARGET/CONTEXT" },
-  },
-  {
-    name: "targets",
-    kind: "string",
-    valueName: "FILE",
-    description: "With a multi-scope plan: targets file for role chains (default: the plan's, else the config's)",
-  },
-  ...FLEET_FLAGS.filter((f) => f.name === "max-scopes" || f.name === "max-failed-scopes"),
-];
 
 /** Statuses a section may be applied from (a read-only target's is planned but never applied). */
 const APPLICABLE = new Set(["planned", "no-op"]);

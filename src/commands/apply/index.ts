@@ -4,7 +4,7 @@ import { isOpsError } from "../../core/errors.ts";
 import { FLEET_PLAN_SCHEMA_ID } from "../../core/fleet/plan.ts";
 import { failureReport, problemsToErrors } from "../../core/report.ts";
 import { checkSavedPlan, readPlanFile } from "../../core/saved-plan.ts";
-import { applyFleet, FLEET_APPLY_FLAGS } from "./fleet.ts";
+import { FLEET_APPLY_FLAGS } from "./flags.ts";
 import { applySaved } from "./saved.ts";
 
 export const apply: InfoCommand = {
@@ -34,8 +34,9 @@ export const apply: InfoCommand = {
     const maxAge = typeof flags["max-age"] === "string" ? flags["max-age"] : "1h";
     try {
       const raw = readPlanFile(file);
-      // A multi-scope plan applies scope by scope (each one as below); --scope chooses a subset.
-      if ((raw as { schema?: unknown })?.schema === FLEET_PLAN_SCHEMA_ID) return await applyFleet(raw, file, { deps, flags, root, maxAge });
+      // A multi-scope plan applies scope by scope (each one as below); --scope chooses a subset. Loaded on
+      // demand: it reads targets files (a YAML parser) that a one-scope apply never needs.
+      if ((raw as { schema?: unknown })?.schema === FLEET_PLAN_SCHEMA_ID) return await (await import("./fleet.ts")).applyFleet(raw, file, { deps, flags, root, maxAge });
       if (flags.scope !== undefined) {
         return failureReport("apply", "usage", [
           { code: "usage", message: `--scope chooses scopes of a multi-scope plan; ${file} is a plan for one scope`, source: "flag --scope" },

@@ -7,7 +7,7 @@ import type { Flags, PlannableCommand, RunContext } from "./command.ts";
 import { createContext, enterPhase, loadConfigFor } from "./context.ts";
 import type { Deps } from "./deps.ts";
 import { isOpsError, usageError, validationError } from "./errors.ts";
-import { isFleetRun, runFleet } from "./fleet/run.ts";
+import { isFleetRun } from "./fleet/detect.ts";
 import { checkGuardrails } from "./guardrails.ts";
 import { writeJsonFile } from "./json-stream.ts";
 import { PLAN_SCHEMA_ID, type Plan, type Scope } from "./plan.ts";
@@ -41,7 +41,10 @@ export { failedChecks };
 export async function runPlannable(cmd: PlannableCommand, inv: PlannableInvocation): Promise<Report> {
   const { deps, flags } = inv;
   // A target selection runs this same pipeline once per scope (src/core/fleet/); --show-config still shows one config.
-  if (isFleetRun(flags) && flags["show-config"] !== true) return runFleet(cmd, inv, (one) => runPlannable(cmd, one));
+  if (isFleetRun(flags) && flags["show-config"] !== true) {
+    const { runFleet } = await import("./fleet/run.ts");
+    return runFleet(cmd, inv, (one) => runPlannable(cmd, one));
+  }
   const dryRun = flags["dry-run"] === true;
   const state: State = { scope: null, plan: null, result: null, ctx: null };
   const report = (exit: Report["exit"], extra: Partial<Report> = {}): Report => ({

@@ -17,13 +17,6 @@ import { runPool } from "./pool.ts";
 import { type FleetScopeResult, scopeErrors, scopeOutcome, skippedScope } from "./results.ts";
 import { type ScopeSpec, scopesOf } from "./scopes.ts";
 
-/** The flags that select targets instead of one --region/--account scope. */
-export const SELECTION_FLAGS = ["targets", "target", "target-tag"] as const;
-
-export function isFleetRun(flags: Flags): boolean {
-  return SELECTION_FLAGS.some((f) => flags[f] !== undefined);
-}
-
 /**
  * One command over many scopes (README "Many accounts, regions and clusters"): the
  * selection is resolved from the targets (file or config), each AWS target's role chain

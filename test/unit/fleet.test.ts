@@ -68,10 +68,12 @@ describe("multi-scope plan digests", () => {
     expect(plan([a]).digest).not.toBe(plan([a, b]).digest);
   });
   test("an edited section no longer matches its recorded digest; an edited digest list breaks the top digest", () => {
-    const p = plan([section("a/us-east-1", 0), section("b/us-east-1", 0)]);
-    const edited = { ...p.scopes[0], status: "no-op" as const };
+    const a = section("a/us-east-1", 0);
+    const b = section("b/us-east-1", 0);
+    const p = plan([a, b]);
+    const edited = { ...a, status: "no-op" as const };
     expect(sectionDigest(edited)).not.toBe(edited.digest);
-    const forged = { ...p, scopes: [{ ...edited, digest: sectionDigest(edited) }, p.scopes[1] as (typeof p.scopes)[number]] };
+    const forged = { ...p, scopes: [{ ...edited, digest: sectionDigest(edited) }, b] };
     expect(fleetDigest(forged)).not.toBe(p.digest);
     expect(fleetDigest(p)).toBe(p.digest);
   });
@@ -95,7 +97,7 @@ describe("runPool", () => {
   });
   test("after maxFailed failures nothing new starts; what runs finishes", async () => {
     const started: number[] = [];
-    const r = await runPool([1, 2, 3, 4], { max: 1, maxFailed: 1, signal: never, failed: (x) => x < 0 }, async (n) => {
+    const r = await runPool<number, number>([1, 2, 3, 4], { max: 1, maxFailed: 1, signal: never, failed: (x) => x < 0 }, async (n) => {
       started.push(n);
       return n === 2 ? -1 : n;
     });

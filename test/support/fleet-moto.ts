@@ -35,8 +35,12 @@ export class FleetMoto {
     this.clock = p.MOTO_AUTH_CLOCK_FILE;
   }
 
-  /** Fresh state: the operator user and the accounts' roles. Returns the operator's keys. */
-  async setup(accounts: string[], denied: string[] = []): Promise<Keys> {
+  /**
+   * Fresh state: the operator user and the accounts' roles. Returns the operator's keys.
+   * `denied`: accounts whose role the operator may not assume; `noDelete`: accounts whose
+   * role may do everything but ec2:DeleteVolume (a DryRun is refused there too).
+   */
+  async setup(accounts: string[], denied: string[] = [], noDelete: string[] = []): Promise<Keys> {
     this.roleKeys.clear();
     await fetch(`${this.url}/moto-api/reset`, { method: "POST" });
     await this.freeCalls(3 + 3 * accounts.length);
@@ -64,7 +68,10 @@ export class FleetMoto {
       const inAccount = new IAMClient({ endpoint: this.url, region: "us-east-1", credentials: keys });
       const trust = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }] };
       await inAccount.send(new CreateRoleCommand({ RoleName: "opsctl", AssumeRolePolicyDocument: JSON.stringify(trust) }));
-      await inAccount.send(new PutRolePolicyCommand({ RoleName: "opsctl", PolicyName: "all", PolicyDocument: JSON.stringify(ALLOW_ALL) }));
+      const policy = noDelete.includes(account)
+        ? { ...ALLOW_ALL, Statement: [...ALLOW_ALL.Statement, { Effect: "Deny", Action: "ec2:DeleteVolume", Resource: "*" }] }
+        : ALLOW_ALL;
+      await inAccount.send(new PutRolePolicyCommand({ RoleName: "opsctl", PolicyName: "all", PolicyDocument: JSON.stringify(policy) }));
       this.roleKeys.set(account, keys);
     }
     await this.freeCalls(0);

@@ -28,6 +28,22 @@ export const EXIT_CODES = [
 
 export type ExitName = (typeof EXIT_CODES)[number]["name"];
 
+/**
+ * One exit code for a run over many scopes (a target selection: accounts × regions,
+ * Kubernetes contexts), in the table's words; fleetExit() implements it, row by row.
+ */
+export const ACROSS_SCOPES = [
+  { code: 0, name: "ok", when: "every selected scope ended ok or no-op (a read-only target planned but not applied counts as ok)" },
+  { code: 10, name: "changes", when: "dry run: every scope planned cleanly and at least one has changes" },
+  {
+    code: 5,
+    name: "partial",
+    when: "at least one scope failed, was unreachable, locked or not started and at least one succeeded, or a scope applied in part; also in a dry run: a plan missing a scope is never complete, so 5 wins over 10",
+  },
+  { code: "2|3|4", name: "usage|validation|remote", when: "every scope failed: the code they share; when they differ, the first of 1, 2, 3, 4" },
+  { code: 130, name: "interrupted", when: "SIGINT/SIGTERM: scopes not started are reported as not started" },
+] as const;
+
 export function exitCode(name: ExitName): number {
   const row = EXIT_CODES.find((r) => r.name === name);
   if (!row) throw new Error(`unknown exit name ${name}`);

@@ -86,6 +86,15 @@ describe("deploy-plan across Kubernetes contexts (real kube-apiserver)", () => {
     expect(r.stderr).toContain("scope clusters/down:");
   });
 
+  test("every scope failed with a usage error (contexts the kubeconfig does not have): exit 2, naming each", async () => {
+    const { dir, env } = setup(["norht", "sooth"]);
+    const r = await runBin(plan, { cwd: dir, env, timeoutMs: 60_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("scope clusters/norht:");
+    expect(r.stderr).toContain("has no context 'norht'");
+    expect(r.stderr).toContain("scope clusters/sooth:");
+  });
+
   test("an AWS-only command refuses a Kubernetes target before contacting anything (exit 2)", async () => {
     const { dir, env } = setup(["east"]);
     const r = await runBin(["cleanup-volumes", "--environment", "staging", "--targets", "targets.yaml", "--dry-run"], { cwd: dir, env });

@@ -304,6 +304,33 @@ describe("cleanup-volumes across accounts and regions", () => {
     expect(readdirSync(w.dir)).not.toContain("p.json");
   });
 
+  test("130: SIGINT mid-run finishes the running scope's in-flight call, starts no new scope, reports the rest as not started", async () => {
+    const w = ws();
+    const r = await runBin([...applyArgs, "--target", "payments", "--target", "data", "--max-scopes", "1", "--concurrency", "1", "--yes", "--format", "json"], {
+      cwd: w.dir,
+      env: w.env,
+      timeoutMs: 120_000,
+      during: async (proc, stderr) => {
+        for (let i = 0; i < 600 && !stderr().includes("applied delete"); i++) await Bun.sleep(50);
+        proc.kill("SIGINT");
+      },
+    });
+    expect(r.code).toBe(130);
+    expect(r.json.exit).toEqual({ code: 130, name: "interrupted" });
+    const scopes: { name: string; status: string; missing?: boolean; skipReason?: string }[] = r.json.fleet.scopes;
+    const notStarted = scopes.filter((s) => s.missing);
+    expect(notStarted.length).toBeGreaterThan(0);
+    for (const s of notStarted) expect(s.skipReason).toBe("not started: the run was interrupted");
+    // What the result says was applied is exactly what is gone.
+    const after = await inventory();
+    const gone = [vols.aUs1, vols.aUs2, vols.aEu, vols.bUs].filter((id) => !Object.values(after).flat().includes(id));
+    const claimed = scopes
+      .flatMap((s) => r.json.fleet.scopes.find((x: { name: string }) => x.name === s.name).result?.actions ?? [])
+      .filter((a: { status: string }) => a.status === "applied")
+      .map((a: { resource: string }) => a.resource);
+    expect(gone.sort()).toEqual(claimed.sort());
+  });
+
   test("the external id is a secret: never in stdout, stderr or the plan file", async () => {
     const CANARY = "CANARY-external-id-4f1e9a";
     const w = ws(

@@ -17,4 +17,3 @@ export const FLEET_APPLY_FLAGS: FlagSpec[] = [
   },
   ...FLEET_FLAGS.filter((f) => f.name === "max-scopes" || f.name === "max-failed-scopes"),
 ];
-

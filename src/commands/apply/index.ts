@@ -36,7 +36,8 @@ export const apply: InfoCommand = {
       const raw = readPlanFile(file);
       // A multi-scope plan applies scope by scope (each one as below); --scope chooses a subset. Loaded on
       // demand: it reads targets files (a YAML parser) that a one-scope apply never needs.
-      if ((raw as { schema?: unknown })?.schema === FLEET_PLAN_SCHEMA_ID) return await (await import("./fleet.ts")).applyFleet(raw, file, { deps, flags, root, maxAge });
+      if ((raw as { schema?: unknown })?.schema === FLEET_PLAN_SCHEMA_ID)
+        return await (await import("./fleet.ts")).applyFleet(raw, file, { deps, flags, root, maxAge });
       if (flags.scope !== undefined) {
         return failureReport("apply", "usage", [
           { code: "usage", message: `--scope chooses scopes of a multi-scope plan; ${file} is a plan for one scope`, source: "flag --scope" },

@@ -1,6 +1,6 @@
 import { OUTPUT_FLAGS } from "../../cli/flags.ts";
 import type { InfoCommand } from "../../core/command.ts";
-import { EXIT_CODES } from "../../core/exit-codes.ts";
+import { ACROSS_SCOPES, EXIT_CODES } from "../../core/exit-codes.ts";
 import { infoReport } from "../../core/report.ts";
 
 export const exitCodes: InfoCommand = {
@@ -9,6 +9,6 @@ export const exitCodes: InfoCommand = {
   description: "Print the exit-code table (public API: never renumbered)",
   flags: OUTPUT_FLAGS,
   async run() {
-    return infoReport("exit-codes", { exitCodes: EXIT_CODES.map((r) => ({ ...r })) }, "exit-codes");
+    return infoReport("exit-codes", { exitCodes: EXIT_CODES.map((r) => ({ ...r })), acrossScopes: ACROSS_SCOPES.map((r) => ({ ...r })) }, "exit-codes");
   },
 };

@@ -8,13 +8,26 @@ export function renderVersion(report: Report): string {
 }
 
 export function renderExitCodes(report: Report, s: Style): string {
-  const d = report.result as { exitCodes: { code: number; name: string; when: string }[] };
+  const d = report.result as {
+    exitCodes: { code: number; name: string; when: string }[];
+    acrossScopes?: { code: number | string; name: string; when: string }[];
+  };
   return [
     s.bold("Exit codes (stable; never renumbered):"),
     table(
       ["CODE", "NAME", "WHEN"],
       d.exitCodes.map((r) => [String(r.code), r.name, r.when]),
     ),
+    ...(d.acrossScopes
+      ? [
+          "",
+          s.bold("Across scopes (--targets/--target/--target-tag: one code for the whole run):"),
+          table(
+            ["CODE", "NAME", "WHEN"],
+            d.acrossScopes.map((r) => [String(r.code), r.name, r.when]),
+          ),
+        ]
+      : []),
   ].join("\n");
 }
 

@@ -4,6 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { runBin } from "../support/bin.ts";
+import { runDeno } from "../support/deno.ts";
 import { workspace } from "../support/e2e-env.ts";
 import { FleetMoto, type Keys, roleArn } from "../support/fleet-moto.ts";
 
@@ -329,6 +330,18 @@ describe("cleanup-volumes across accounts and regions", () => {
       .filter((a: { status: string }) => a.status === "applied")
       .map((a: { resource: string }) => a.resource);
     expect(gone.sort()).toEqual(claimed.sort());
+  });
+
+  test("Deno runs the same multi-scope dry run as the binary (role chains through the SDK's credential providers)", async () => {
+    const w = ws();
+    const args = [...dry, "--target", "payments", "--target", "denied", "--format", "json"];
+    const bin = await run(args, w);
+    const deno = await runDeno(args, { cwd: w.dir, env: w.env });
+    expect(deno.stderr).toBe(bin.stderr);
+    expect(deno.code).toBe(5);
+    const shape = (j: { fleet: { scopes: { name: string; status: string; identity: unknown; exit: unknown }[] } }) =>
+      j.fleet.scopes.map((s) => [s.name, s.status, s.identity, s.exit]);
+    expect(shape(deno.json)).toEqual(shape(bin.json));
   });
 
   test("the external id is a secret: never in stdout, stderr or the plan file", async () => {

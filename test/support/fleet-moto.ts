@@ -25,12 +25,13 @@ const ALLOW_ALL = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action
  */
 export class FleetMoto {
   readonly url: string;
-  private readonly clock: string | undefined;
+  private readonly clock: string;
   private readonly roleKeys = new Map<string, Keys>();
 
   constructor() {
     const p = peers();
     if (!p.MOTO_AUTH_URL) throw new Error("MOTO_AUTH_URL missing from the peers env: start moto-auth (scripts/peers.sh start)");
+    if (!p.MOTO_AUTH_CLOCK_FILE) throw new Error("MOTO_AUTH_CLOCK_FILE missing from the peers env: restart moto-auth (scripts/peers.sh start)");
     this.url = p.MOTO_AUTH_URL;
     this.clock = p.MOTO_AUTH_CLOCK_FILE;
   }
@@ -86,7 +87,7 @@ export class FleetMoto {
 
   /** An unattached volume in an account and region, `ageDays` old (moto's clock moved by libfaketime). */
   async volume(account: string, region: string, o: { ageDays: number; tags?: Record<string, string> }): Promise<string> {
-    if (this.clock) writeFileSync(this.clock, `-${o.ageDays}d\n`);
+    this.setClock(`-${o.ageDays}d`);
     try {
       const tags = o.tags ?? {};
       const r = await this.ec2(account, region).send(
@@ -101,8 +102,13 @@ export class FleetMoto {
       );
       return r.VolumeId as string;
     } finally {
-      if (this.clock) writeFileSync(this.clock, "+0\n");
+      this.setClock("+0");
     }
+  }
+
+  /** Moves moto-auth's clock (libfaketime: "-56m", "-90d"; "+0" is now). */
+  setClock(offset: string): void {
+    writeFileSync(this.clock, `${offset}\n`);
   }
 
   async volumeIds(account: string, region: string): Promise<string[]> {

@@ -6,7 +6,7 @@ import { jsonSchemaFor, SCHEMA_NAMES, type SchemaName } from "./generate.ts";
 export const schema: InfoCommand = {
   kind: "info",
   name: "schema",
-  description: "Print the JSON Schema of the config, the plan file or the result document",
+  description: "Print the JSON Schema of the config, a plan file (one scope or many) or the result document",
   flags: OUTPUT_FLAGS,
   positionals: [{ name: "name", description: SCHEMA_NAMES.join("|"), required: true, values: SCHEMA_NAMES }],
   async run({ positionals }) {

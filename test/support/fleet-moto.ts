@@ -86,8 +86,9 @@ export class FleetMoto {
   }
 
   /** An unattached volume in an account and region, `ageDays` old (moto's clock moved by libfaketime). */
-  async volume(account: string, region: string, o: { ageDays: number; tags?: Record<string, string> }): Promise<string> {
-    this.setClock(`-${o.ageDays}d`);
+  async volume(account: string, region: string, o: { ageDays: number; tags?: Record<string, string>; createdAt?: string }): Promise<string> {
+    // createdAt ("2026-08-30 12:00:00") pins the creation time, for golden files; else ageDays before now.
+    this.setClock(o.createdAt ?? `-${o.ageDays}d`);
     try {
       const tags = o.tags ?? {};
       const r = await this.ec2(account, region).send(

@@ -98,6 +98,14 @@ function fileSource(file: string, key?: string): Source {
 
 /** Reads and checks a targets file; all schema problems at once. */
 export async function readTargetsFile(path: string, shown: string): Promise<v.InferOutput<typeof TargetsFileSchema>> {
+  return (await readTargetsFileRaw(path, shown)).checked;
+}
+
+/** A checked targets file, and its data as written (defaults not filled in), for tools that rewrite it. */
+export async function readTargetsFileRaw(
+  path: string,
+  shown: string,
+): Promise<{ raw: Record<string, unknown>; checked: v.InferOutput<typeof TargetsFileSchema> }> {
   const fail = (message: string): never => {
     throw usageError(
       [{ message: `${shown}: ${message}`, source: fileSource(shown) }],
@@ -130,7 +138,7 @@ export async function readTargetsFile(path: string, shown: string): Promise<v.In
   }
   if (data === null || typeof data !== "object" || Array.isArray(data)) fail("the top level must be a mapping with a `targets:` list");
   const r = v.safeParse(TargetsFileSchema, data);
-  if (r.success) return r.output;
+  if (r.success) return { raw: data as Record<string, unknown>, checked: r.output };
   throw usageError(
     r.issues.map((i) => issueProblem(i, shown)),
     "See docs/targets.md for the targets file's shape.",

@@ -37,7 +37,15 @@ export async function seedOrganization(url: string, names = ["Payments Prod", "D
   const ou = (await c.send(new CreateOrganizationalUnitCommand({ ParentId: root, Name: "workloads" }))).OrganizationalUnit?.Id as string;
   const first = accounts[names[0] as string] as string;
   await c.send(new MoveAccountCommand({ AccountId: first, SourceParentId: root, DestinationParentId: ou }));
-  await c.send(new TagResourceCommand({ ResourceId: first, Tags: [{ Key: "team", Value: "payments" }, { Key: "tier", Value: "prod" }] }));
+  await c.send(
+    new TagResourceCommand({
+      ResourceId: first,
+      Tags: [
+        { Key: "team", Value: "payments" },
+        { Key: "tier", Value: "prod" },
+      ],
+    }),
+  );
   await c.send(new TagResourceCommand({ ResourceId: accounts[names[1] as string] as string, Tags: [{ Key: "team", Value: "data" }] }));
   return { master: org.Organization?.MasterAccountId as string, root, ou, accounts };
 }

@@ -130,6 +130,7 @@ function changedFields(a: FileTarget, b: FileTarget): string[] {
 export function slug(name: string): string {
   return name
     .normalize("NFKD")
+    .replace(/\p{M}+/gu, "")
     .toLowerCase()
     .replace(/[^a-z0-9_.-]+/g, "-")
     .replace(/-{2,}/g, "-")

@@ -95,6 +95,11 @@ export const sync: InfoCommand = {
       throw orgFailure(e, config.aws.endpoint, ou);
     }
 
+    // A real organization always lists its management account: nothing at all means no organization
+    // (AWS says AWSOrganizationsNotInUseException; an emulator may just answer with an empty list).
+    if (!ou && !accounts.length) {
+      throw new OpsError("remote", [{ message: "AWS Organizations listed no accounts: the credentials' account is not in an organization; nothing written" }]);
+    }
     const { file, changes } = mergeSync(existing ? (existing.raw as unknown as TargetsFile) : undefined, accounts, { roleName, regions: newRegions, ou });
     const text = await serialize(file, ext);
     const changed = text !== before;
@@ -201,6 +206,19 @@ function order(t: FileTarget): FileTarget {
 
 function orgFailure(e: unknown, endpoint: string | undefined, ou: string | undefined): OpsError {
   const info = awsErrorInfo(e);
+  // A 403 whose body is not the JSON this API speaks (an emulator's or a proxy's XML auth error)
+  // leaves the SDK with a parse error and no code; the status still says the request was refused.
+  if (info.code === "SyntaxError" && info.status === 403) {
+    return new OpsError(
+      "remote",
+      [
+        {
+          message: `organizations${endpoint ? ` at ${endpoint}` : ""} refused the request (HTTP 403, answer not JSON): the credentials were rejected or lack permission`,
+        },
+      ],
+      { cause: e },
+    );
+  }
   if (info.code === "AWSOrganizationsNotInUseException") {
     return new OpsError("remote", [{ message: "the credentials' account is not in an organization (AWSOrganizationsNotInUseException): nothing to sync" }], {
       cause: e,

@@ -58,8 +58,10 @@ export const sync: InfoCommand = {
     const environment = str("environment");
     if (environment !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(environment))
       problems.push({ message: "--environment must be 1-64 letters, digits, - or _", source: flag("environment") });
-    if (problems.length) throw usageError(problems, HINT);
-
+    if (flags["from-organization"] !== true) {
+      problems.push({ message: "targets sync needs a source: --from-organization (AWS Organizations)", source: flag("from-organization") });
+    }
+    // Bad flags and bad configuration are reported together.
     const resolved = await resolveConfig({
       cwd: deps.cwd,
       env: deps.env,
@@ -67,10 +69,12 @@ export const sync: InfoCommand = {
       environment,
       flags: str("region") ? [{ key: "region", value: str("region"), flag: "--region" }] : [],
       redactor: deps.redactor,
+    }).catch((e: unknown) => {
+      if (!(e instanceof OpsError) || e.exit !== "usage") throw e;
+      problems.push(...e.problems);
+      return undefined;
     });
-    if (flags["from-organization"] !== true) {
-      throw usageError([{ message: "targets sync needs a source: --from-organization (AWS Organizations)", source: flag("from-organization") }], HINT);
-    }
+    if (problems.length || !resolved) throw usageError(problems, HINT);
     const config = resolved.config;
     const newRegions = regions ?? (config.region ? [config.region] : undefined);
     if (!newRegions)

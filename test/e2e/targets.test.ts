@@ -1,5 +1,5 @@
 import { beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { runBin } from "../support/bin.ts";
@@ -66,6 +66,11 @@ describe("targets sync", () => {
     expect(drift.code).toBe(10);
     expect(drift.json.exit).toEqual({ code: 10, name: "changes" });
     expect(drift.json.result.updated).toEqual([expect.objectContaining({ fields: ["roles"] })]);
+    // The rewrite keeps the file's permissions (it may hold literal external ids).
+    chmodSync(file(), 0o600);
+    expect((await sync()).code).toBe(0);
+    expect(readFileSync(file(), "utf8")).toBe(before);
+    expect(statSync(file()).mode & 0o777).toBe(0o600);
   });
 
   test("--ou with JSON output; --regions and --role-name", async () => {

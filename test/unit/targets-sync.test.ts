@@ -42,4 +42,12 @@ describe("targets sync merge", () => {
     const { changes } = mergeSync(twice, [acct("111111111111", "Prod")], O);
     expect(changes.removed).toEqual([{ name: "copy", account: "111111111111", reason: "a second entry for the same account" }]);
   });
+
+  test("an organization account with a hand-written entry gets no synced twin", () => {
+    const existing = { targets: [{ kind: "aws" as const, name: "mine", account: "111111111111", regions: ["us-east-1"] }] };
+    const { file, changes } = mergeSync(existing, [acct("111111111111", "Prod"), acct("222222222222", "Data")], O);
+    expect(file.targets.map((t) => t.name)).toEqual(["mine", "data"]);
+    expect(changes.kept).toEqual([{ name: "mine", kind: "aws" }]);
+    expect(changes.added).toEqual([{ name: "data", account: "222222222222" }]);
+  });
 });

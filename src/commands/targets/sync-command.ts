@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { accessSync, chmodSync, constants, existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
 import { printable } from "../../cli/argv.ts";
 import { CONFIG_FLAGS, OUTPUT_FLAGS } from "../../cli/flags.ts";
@@ -108,7 +108,8 @@ export const sync: InfoCommand = {
     const text = await serialize(file, ext);
     const changed = text !== before;
     const dryRun = flags["dry-run"] === true;
-    if (changed && !dryRun) writeAtomically(path, shown, text);
+    // A rewritten file keeps the permissions it had (it may hold literal external ids).
+    if (changed && !dryRun) writeAtomically(path, shown, text, existing ? statSync(path).mode & 0o777 : 0o644);
     const result: SyncResult = {
       file: out,
       dryRun,
@@ -174,10 +175,11 @@ function checkWritable(path: string, shown: string): void {
 }
 
 /** Written next to the target and renamed over it: a reader never sees half a file. */
-function writeAtomically(path: string, shown: string, text: string): void {
+function writeAtomically(path: string, shown: string, text: string, mode: number): void {
   const tmp = `${path}.opsctl-tmp-${process.pid}`;
   try {
-    writeFileSync(tmp, text, { mode: 0o644 });
+    writeFileSync(tmp, text, { mode });
+    chmodSync(tmp, mode);
     renameSync(tmp, path);
   } catch (e) {
     try {

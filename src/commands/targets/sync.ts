@@ -66,7 +66,9 @@ export function mergeSync(existing: TargetsFile | undefined, accounts: OrgAccoun
   // Names stay unique across hand-written and synced entries alike.
   const taken = new Set(before.filter((t) => !isSynced(t) || active.has(t.account ?? "")).map((t) => t.name));
   const out: FileTarget[] = [];
-  const done = new Set<string>();
+  // An account someone wrote an entry for by hand stays theirs: no second, synced entry for it.
+  const mine = new Set(before.filter((t) => !isSynced(t) && t.kind === "aws" && t.account).map((t) => t.account as string));
+  const done = new Set<string>(mine);
   for (const t of before) {
     if (!isSynced(t)) {
       out.push(t);
@@ -79,11 +81,13 @@ export function mergeSync(existing: TargetsFile | undefined, accounts: OrgAccoun
       changes.removed.push({
         name: t.name,
         account,
-        reason: done.has(account)
-          ? "a second entry for the same account"
-          : accounts.some((x) => x.id === account)
-            ? "no longer ACTIVE"
-            : "no longer in the organization (or outside --ou)",
+        reason: mine.has(account)
+          ? "the account has a hand-written entry"
+          : done.has(account)
+            ? "a second entry for the same account"
+            : accounts.some((x) => x.id === account)
+              ? "no longer ACTIVE"
+              : "no longer in the organization (or outside --ou)",
       });
       continue;
     }

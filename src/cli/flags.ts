@@ -1,4 +1,5 @@
 import { DURATION_FORM } from "../core/duration.ts";
+import { TARGET_SELECTION_FLAGS } from "../core/targets/flags.ts";
 
 export type FlagKind = "string" | "boolean" | "enum" | "duration" | "integer" | "list";
 
@@ -44,25 +45,9 @@ export const SCOPE_FLAGS: FlagSpec[] = [
   { name: "account", kind: "string", configKey: "account", valueName: "ID", description: "Expected account id; refused if the credentials belong to another" },
 ];
 
-const TARGET_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-
 /** A target selection instead of one --region/--account scope (README "Many accounts, regions and clusters"). */
 export const FLEET_FLAGS: FlagSpec[] = [
-  { name: "targets", kind: "string", valueName: "FILE", description: "Targets file (accounts, regions, clusters); else the config's targets" },
-  {
-    name: "target",
-    kind: "list",
-    valueName: "NAME",
-    description: "Run on this target of the targets (repeatable)",
-    itemPattern: { re: TARGET_NAME, form: "a target name (letters, digits, . _ -)" },
-  },
-  {
-    name: "target-tag",
-    kind: "list",
-    valueName: "K=V",
-    description: "Run on targets with this tag (repeatable; all must match)",
-    itemPattern: { re: /^[^=]+=.*$/, form: "a tag KEY=VALUE" },
-  },
+  ...TARGET_SELECTION_FLAGS,
   {
     name: "max-scopes",
     kind: "integer",

@@ -16,6 +16,7 @@ import { history } from "./history/index.ts";
 import { lock } from "./lock/index.ts";
 import { rotateCert } from "./rotate-cert/index.ts";
 import { schema } from "./schema/index.ts";
+import { targets } from "./targets/index.ts";
 import { verifyBackup } from "./verify-backup/index.ts";
 import { version } from "./version/index.ts";
 
@@ -37,6 +38,7 @@ export const builtinCommands: Record<string, OpsCommand> = {
   lock,
   "rotate-cert": rotateCert,
   schema,
+  targets,
   "verify-backup": verifyBackup,
   version,
 };

@@ -8,7 +8,7 @@ import { findRepoConfig, findUserConfig, loadConfigFile } from "./files.ts";
 import { configModel } from "./model.ts";
 import type { Redactor } from "./redact.ts";
 import type { Config } from "./schema.ts";
-import { isLeaf, isSecretPath } from "./schema-walk.ts";
+import { formatKeyPath, isLeaf, isSecretPath, mapSecrets, schemaAt } from "./schema-walk.ts";
 import { describeSecret, parseSecretRef } from "./secrets.ts";
 
 export interface FlagSetting {
@@ -117,6 +117,11 @@ export async function resolveConfig(opts: ResolveOptions): Promise<ResolvedConfi
     setPath(config, e.key.split("."), e.value);
     // Literal secrets are redacted from all output at once; references are resolved (and redacted) at use.
     if (e.secret && typeof e.value === "string" && parseSecretRef(e.value).kind === "literal") opts.redactor.add(e.value);
+    // Secrets inside lists of entries (targets[].externalId) are leaves of no key of their own.
+    if (!e.secret && e.value && typeof e.value === "object") {
+      for (const layered of [e, ...e.shadowed])
+        mapSecrets(e.key.split("."), layered.value, (s) => parseSecretRef(s).kind === "literal" && opts.redactor.add(s));
+    }
   }
   return {
     config: config as unknown as Config,
@@ -146,6 +151,10 @@ export function forSection(resolved: ResolvedConfig, sections: string[], own: st
 export function displayValue(e: { value: unknown; secret?: boolean; source: Source; key?: string }): unknown {
   const secret = e.secret ?? (e.key ? isSecretPath(e.key.split(".")) : false);
   if (secret && typeof e.value === "string") return describeSecret(e.value, describeSource(e.source));
+  if (!secret && e.key && e.value && typeof e.value === "object") {
+    const base = e.key.split(".");
+    return mapSecrets(base, e.value, (s, path) => describeSecret(s, `${describeSource(e.source)}${formatKeyPath(["", ...path.slice(base.length)])}`));
+  }
   return e.value;
 }
 
@@ -172,12 +181,12 @@ function schemaProblems(layer: Layer): Problem[] {
   if (r.success) return [];
   return r.issues.map((issue: v.BaseIssue<unknown>) => {
     const path = (issue.path ?? []).map((p: { key: unknown }) => String(p.key));
-    const key = path.join(".");
+    const key = formatKeyPath(path);
     let message = `${key || "(top level)"}: ${issue.message}`;
     if (issue.type === "strict_object" && path.length) {
       const parentKeys = Object.keys(parentEntries(path.slice(0, -1)));
       const hint = closest(path[path.length - 1] as string, parentKeys);
-      message = `${key}: unknown key${hint ? ` (did you mean '${[...path.slice(0, -1), hint].join(".")}'?)` : ""}`;
+      message = `${key}: unknown key${hint ? ` (did you mean '${formatKeyPath([...path.slice(0, -1), hint])}'?)` : ""}`;
     } else if (isSecretPath(path)) {
       // Never echo what was found at a secret key: it may be the secret, just mistyped.
       message = `${key}: ${issue.message.startsWith("Invalid") ? `expected ${issue.expected}` : issue.message} (value not shown: secret)`;
@@ -191,13 +200,9 @@ function schemaProblems(layer: Layer): Problem[] {
 }
 
 function parentEntries(path: string[]): Record<string, unknown> {
-  // biome-ignore lint/suspicious/noExplicitAny: walking valibot's structural schema
-  let node: any = configModel().schema;
-  for (const seg of path) {
-    while (node?.wrapped) node = node.wrapped;
-    node = node?.type === "record" ? node.value : node?.entries?.[seg];
-  }
-  while (node?.wrapped) node = node.wrapped;
+  const node = schemaAt(path)?.node;
+  // A list entry with several shapes (a target: aws or kubernetes): any of their keys.
+  if (Array.isArray(node?.options)) return Object.assign({}, ...node.options.map((o: { entries?: Record<string, unknown> }) => o.entries ?? {}));
   return node?.entries ?? {};
 }
 

@@ -47,11 +47,30 @@ export function schemaAt(path: string[], root?: Node): SchemaNode | undefined {
       cur = describe(next);
     } else if (cur.kind === "record") {
       cur = describe(cur.node.value);
+    } else if (cur.kind === "array" && /^\d+$/.test(seg)) {
+      // Items of a list of objects (targets[2].externalId): secrets inside lists are found too.
+      cur = describe(cur.node.item);
+    } else if (cur.node?.type === "variant" || cur.node?.type === "union") {
+      const option = (cur.node.options as Node[]).map(describe).find((o) => o.kind === "object" && o.node.entries[seg]);
+      if (!option) return undefined;
+      cur = describe(option.node.entries[seg]);
     } else {
       return undefined;
     }
   }
   return cur;
+}
+
+/**
+ * The value with every secret-marked string inside it (at any depth, also in lists)
+ * replaced by what `fn` returns: for values whose key is a list or object of entries.
+ */
+export function mapSecrets(path: string[], value: unknown, fn: (secret: string, path: string[]) => unknown): unknown {
+  if (Array.isArray(value)) return value.map((x, i) => mapSecrets([...path, String(i)], x, fn));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, x]) => [k, mapSecrets([...path, k], x, fn)]));
+  }
+  return typeof value === "string" && isSecretPath(path) ? fn(value, path) : value;
 }
 
 /** Case-insensitive key lookup, for env vars whose names lose camelCase. */
@@ -71,4 +90,9 @@ export function isLeaf(path: string[]): boolean {
 
 export function isSecretPath(path: string[]): boolean {
   return schemaAt(path)?.secret === true;
+}
+
+/** A key path for people: list indexes in brackets (`targets[2].account`, not `targets.2.account`). */
+export function formatKeyPath(path: (string | number)[]): string {
+  return path.reduce<string>((out, seg) => (/^\d+$/.test(String(seg)) ? `${out}[${seg}]` : out ? `${out}.${seg}` : String(seg)), "");
 }

@@ -1,14 +1,14 @@
 import * as v from "valibot";
 import { DURATION_FORM, parseDuration } from "../core/duration.ts";
+import { BlockedSchema, FLEET_DEFAULTS, FleetSchema, TargetsListSchema } from "../core/targets/model.ts";
+import { secret } from "./markers.ts";
 
 // The core of the configuration: scope, AWS client settings, guardrails, executor and
 // locks. Each command brings its own section (schema + defaults) through the registry;
 // compose() joins them into the one strict schema every layer is checked against, so an
 // unknown key or a wrong type is reported with the layer that set it.
 
-/** A secret: a literal, or a reference `env:NAME` / `file:/path` resolved only when used. */
-export const secret = (description: string) =>
-  v.pipe(v.string(), v.minLength(1, "must not be empty"), v.metadata({ secret: true }), v.description(description));
+export { secret } from "./markers.ts";
 
 export const duration = (description: string) =>
   v.pipe(
@@ -102,11 +102,6 @@ const LockSchema = v.strictObject({
   ),
 });
 
-const FleetSchema = v.strictObject({
-  maxScopes: v.optional(v.pipe(positiveInt("Scopes of a multi-scope run worked on at once"), v.minValue(1, "must be at least 1"))),
-  maxFailedScopes: v.optional(positiveInt("After this many scopes failed, start no new scope (running ones finish)")),
-});
-
 /** Core keys an environment block may override (everything but the layering controls). */
 const coreOverridable = {
   region: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, "must be a region such as us-east-1"), v.description("Cloud region"))),
@@ -118,6 +113,7 @@ const coreOverridable = {
   executor: v.optional(ExecutorSchema),
   validation: v.optional(ValidationSchema),
   lock: v.optional(LockSchema),
+  targets: v.optional(TargetsListSchema),
   fleet: v.optional(FleetSchema),
 };
 
@@ -125,6 +121,8 @@ const layering = {
   protectedEnvironments: v.optional(v.pipe(v.array(v.string()), v.description("Environments that need --yes (or typed confirmation) to apply"))),
   stateDir: v.optional(v.pipe(v.string(), v.description("Where locks and the audit log live"))),
   locked: v.optional(v.pipe(v.array(v.string()), v.description("Keys that only the repository config may set (repository config only)"))),
+  // Top level only: an environment block replacing the list would unblock accounts.
+  blocked: v.optional(BlockedSchema),
 };
 
 const ENVIRONMENT_NAME = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]+$/, "environment names use letters, digits, - and _"));
@@ -137,7 +135,7 @@ export const CORE_DEFAULTS = {
   executor: { concurrency: 4, grace: "10s" },
   validation: { mode: "per-context" as "per-context" | "per-action", ignoreTags: [] as string[] },
   lock: { backend: "local" as "local" | "postgres" | "s3", timeout: "0s", s3: { prefix: "opsctl/", lease: "5m" } },
-  fleet: { maxScopes: 4 } as { maxScopes: number; maxFailedScopes?: number },
+  fleet: FLEET_DEFAULTS,
 };
 
 /** A command's own config section: a strict object schema and its defaults. */
@@ -172,6 +170,7 @@ export function composeConfig(sections: ConfigSection[]): ConfigModel {
     ...overridable,
     protectedEnvironments: layering.protectedEnvironments,
     stateDir: layering.stateDir,
+    blocked: layering.blocked,
     environments: v.optional(v.record(ENVIRONMENT_NAME, v.strictObject(overridable))),
     locked: layering.locked,
   });

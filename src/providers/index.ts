@@ -9,6 +9,7 @@ import type { AwsEvidencePort } from "./aws/evidence.ts";
 import type { IamPort } from "./aws/iam.ts";
 import type { AssumedScope, RoleChain } from "./aws/identity.ts";
 import type { AwsClientOptions } from "./aws/options.ts";
+import type { OrganizationsPort } from "./aws/organizations.ts";
 import type { S3BackupsPort } from "./aws/s3-backups.ts";
 import type { StsPort } from "./aws/sts.ts";
 import type { DnsOptions, DnsPort } from "./dns/powerdns.ts";
@@ -37,6 +38,7 @@ export const builtinProviders = {
   iam: async (opts: AwsClientOptions): Promise<IamPort> => (await import("./aws/iam.ts")).createIam(opts),
   ecs: async (opts: AwsClientOptions): Promise<EcsPort> => (await import("./aws/ecs.ts")).createEcs(opts),
   acm: async (opts: AwsClientOptions): Promise<AcmPort> => (await import("./aws/acm.ts")).createAcm(opts),
+  organizations: async (opts: AwsClientOptions): Promise<OrganizationsPort> => (await import("./aws/organizations.ts")).createOrganizations(opts),
   kubeApps: async (target: KubeTarget, o: { timeoutMs: number; signal?: AbortSignal; phase?: () => Phase }): Promise<AppsPort> =>
     (await import("./kubernetes/apps.ts")).createApps(target, o),
   acme: async (opts: AcmeOptions): Promise<AcmePort> => (await import("./acme/client.ts")).createAcme(opts),

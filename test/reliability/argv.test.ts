@@ -18,10 +18,10 @@ import { allLeaves } from "../support/team.ts";
 const PER_COMMAND = 500;
 const CONCURRENCY = 6;
 const moto = new Moto();
-const KNOWN = { environment: "staging", since: "1h" };
+const KNOWN = { environment: "staging", since: "1h", out: "targets.yaml" };
 const POSITIONALS: Record<string, string> = { plan: "plan.json", id: "no-such-lock" };
 /** Flags a base command line needs beyond the required ones, so that it would really act. */
-const EXTRA: Record<string, string[]> = { "lock release": ["--force"] };
+const EXTRA: Record<string, string[]> = { "lock release": ["--force"], "targets sync": ["--from-organization"] };
 const rows: { command: string; base?: number; tried: number; categories: number; exact2: number; codes: string; failures: number }[] = [];
 let initial = "";
 

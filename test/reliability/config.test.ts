@@ -17,8 +17,15 @@ import { allLeaves } from "../support/team.ts";
 
 const moto = new Moto();
 const POSITIONALS: Record<string, string> = { plan: "plan.json", id: "no-such-lock" };
-const EXTRA: Record<string, string[]> = { "lock release": ["--force"] };
+/** Flags a base command line needs beyond the required ones, so that it would really act. */
+const EXTRA: Record<string, string[]> = { "lock release": ["--force"], "targets sync": ["--from-organization"] };
 let initial = "";
+/**
+ * How the valid base lines of info commands end in this workspace: no such lock (3); no
+ * targets configured, which `targets list` says (2); a moto without an organization, which
+ * `targets sync` refuses to write a file from (4).
+ */
+const INFO_BASE_CODES: Record<string, number> = { "lock release": 3, "targets list": 2, "targets sync": 4 };
 
 type Ws = { dir: string; env: Record<string, string>; endpoint: string };
 interface Case {
@@ -173,13 +180,13 @@ describe("bad configuration → 2, naming the file and key", () => {
       const path = leaf.words.join(" ");
       if (path === "apply") continue; // a valid apply would delete the volumes; its plan is made by a dry run below
       const ws = workspace(moto.url);
-      const base = [...baseArgv(leaf, { environment: "staging", since: "1h" }, POSITIONALS), ...(EXTRA[path] ?? [])];
+      const base = [...baseArgv(leaf, { environment: "staging", since: "1h", out: "targets.yaml" }, POSITIONALS), ...(EXTRA[path] ?? [])];
       const r = await runBin(leaf.cmd.kind === "plannable" ? [...base, "--dry-run"] : base, { cwd: ws.dir, env: ws.env, bin: leaf.bin });
       expect(r.code).not.toBe(1);
       // Commands this moto-only workspace does not configure (deploy targets, certificate services) end in 2 for
       // that reason; the cases below then check that the bad file and key are what is reported.
       if (path === "cleanup-volumes") expect(r.code).toBe(10);
-      if (leaf.cmd.kind === "info") expect([path, r.code]).toEqual([path, path === "lock release" ? 3 : 0]);
+      if (leaf.cmd.kind === "info") expect([path, r.code]).toEqual([path, INFO_BASE_CODES[path] ?? 0]);
     }
     expect(await cloudState(moto)).toBe(initial);
   });
@@ -194,7 +201,7 @@ describe("bad configuration → 2, naming the file and key", () => {
           const saved = await runBin(["cleanup-volumes", "--environment", "staging", "--dry-run", "--out", "plan.json"], { cwd: ws.dir, env: ws.env });
           expect(saved.code).toBe(10);
         }
-        const base = [...baseArgv(leaf, { environment: "staging", since: "1h" }, POSITIONALS), ...(EXTRA[path] ?? [])];
+        const base = [...baseArgv(leaf, { environment: "staging", since: "1h", out: "targets.yaml" }, POSITIONALS), ...(EXTRA[path] ?? [])];
         const s = c.setup(ws);
         const env = { ...ws.env, ...s.env };
         const codes: number[] = [];

@@ -27,11 +27,17 @@ const CANARY = {
   pdnsKeyEnvRef: "CANARY-pdns-key-envref-8c13",
   incidentDsnEnvRef: "CANARY-incident-dsn-2e4b",
   scratchDsnLiteral: "CANARY-scratch-dsn-2e6b",
+  fleetExternalIdLiteral: "CANARY-fleet-extid-4a71",
+  fleetExternalIdEnvRef: "CANARY-fleet-extid-env-93d0",
 };
-const INPUTS = new Set(["opsctl.config.yaml", "config.yaml", "akid.txt", "bad-user.yaml"]);
+const INPUTS = new Set(["opsctl.config.yaml", "config.yaml", "akid.txt", "bad-user.yaml", "fleet.yaml"]);
 const moto = new Moto();
 const POSITIONALS: Record<string, string> = { plan: "plan.json", id: "no-such-lock" };
-const EXTRA: Record<string, string[]> = { "lock release": ["--force"] };
+const EXTRA: Record<string, string[]> = {
+  "lock release": ["--force"],
+  "targets sync": ["--from-organization", "--environment", "staging"],
+  "targets list": ["--targets", "fleet.yaml"],
+};
 const rows: { command: string; runs: number; codes: string; leaks: number }[] = [];
 let filesScanned = 0;
 
@@ -41,6 +47,8 @@ function setup() {
     `  secretAccessKey: ${CANARY.secretRepoLiteral}\n  sessionToken: env:SESSION_CANARY\nguardrails:\n  maxDeletions: 1000\ndns:\n  powerdns:\n    apiUrl: http://127.0.0.1:9\n    apiKey: ${CANARY.pdnsKeyRepoLiteral}\ncollectIncident:\n  include: [aws, postgres]\n  postgres:\n    dsn: env:INCIDENT_DSN_CANARY\nverifyBackup:\n  sources: ["pgdump:/nonexistent/orders.dump"]\n  level: restore\n  scratch:\n    dsn: postgres://scratch:${CANARY.scratchDsnLiteral}@127.0.0.1:9/postgres\n`,
     {
       "akid.txt": `${CANARY.akidFileRef}\n`,
+      // A targets file (for `targets list`): external ids, a literal and an env: reference.
+      "fleet.yaml": `targets:\n  - { name: a, kind: aws, account: "111111111111", roles: ["arn:aws:iam::111111111111:role/x"], externalId: ${CANARY.fleetExternalIdLiteral}, regions: [us-east-1] }\n  - { name: b, kind: aws, account: "222222222222", externalId: "env:FLEET_EXTID_CANARY", regions: [us-east-1] }\n`,
     },
   );
   mkdirSync(join(ws.dir, "home", ".config", "opsctl"), { recursive: true });
@@ -54,6 +62,7 @@ function setup() {
     OPSCTL_LOCK__POSTGRES__DSN: "env:PG_DSN_CANARY",
     PG_DSN_CANARY: `postgres://opsctl:${CANARY.dsnEnvRef}@127.0.0.1:9/opsctl`,
     SESSION_CANARY: CANARY.sessionEnvRef,
+    FLEET_EXTID_CANARY: CANARY.fleetExternalIdEnvRef,
     OPSCTL_DNS__POWERDNS__API_KEY: "env:PDNS_KEY_CANARY",
     PDNS_KEY_CANARY: CANARY.pdnsKeyEnvRef,
     // collect-incident's DSN: a server that is not there, so every path reports the failure.
@@ -86,7 +95,7 @@ afterAll(() => {
   recordSection("3-secrets", {
     title: "3. Secrets",
     body: [
-      `Canaries: ${Object.keys(CANARY).length} secret values — a \`file:\` reference in the user config's \`environments.staging\` block (\`aws.accessKeyId\`), a literal in the \`OPSCTL_AWS__SECRET_ACCESS_KEY\` environment layer shadowing a literal in the repository config, an \`env:\` reference (\`aws.sessionToken\`), a literal DSN in the user config shadowed by an \`env:\` reference in the environment layer (\`lock.postgres.dsn\`), a literal PowerDNS API key in the repository config shadowed by an \`env:\` reference in the environment layer (\`dns.powerdns.apiKey\`), a literal scratch-server DSN in the repository config (\`verifyBackup.scratch.dsn\`, which verify-backup connects to and finds unreachable). The apply really runs against moto with them.`,
+      `Canaries: ${Object.keys(CANARY).length} secret values — a \`file:\` reference in the user config's \`environments.staging\` block (\`aws.accessKeyId\`), a literal in the \`OPSCTL_AWS__SECRET_ACCESS_KEY\` environment layer shadowing a literal in the repository config, an \`env:\` reference (\`aws.sessionToken\`), a literal DSN in the user config shadowed by an \`env:\` reference in the environment layer (\`lock.postgres.dsn\`), a literal PowerDNS API key in the repository config shadowed by an \`env:\` reference in the environment layer (\`dns.powerdns.apiKey\`), a literal scratch-server DSN in the repository config (\`verifyBackup.scratch.dsn\`, which verify-backup connects to and finds unreachable), a literal and an \`env:\` external id in a targets file (\`targets list --targets fleet.yaml\`). The apply really runs against moto with them.`,
       "",
       "Every command from the registry, in text and JSON, each on its normal path, with `--verbose`, with an unknown flag (usage error), with an unreachable endpoint, and with a config error next to a secret; `cleanup-volumes` also with `--show-config` and `--dry-run --out` (plan file). Afterwards every file the runs wrote is scanned (plan files, the audit log, lock files).",
       "",
@@ -125,14 +134,18 @@ describe("secrets never appear", () => {
         ["--show-config"],
         ["--show-config", "--format", "json"],
       ]) {
-        const r = await runBin([...baseArgv(leaf, { environment: "staging", since: "1h" }, POSITIONALS), ...args], { cwd: ws.dir, env: ws.env, bin: leaf.bin });
+        const r = await runBin([...baseArgv(leaf, { environment: "staging", since: "1h", out: "targets.yaml" }, POSITIONALS), ...args], {
+          cwd: ws.dir,
+          env: ws.env,
+          bin: leaf.bin,
+        });
         for (const k of leaks(r.stdout + r.stderr)) found.push(`${leaf.words.join(" ")} ${args.join(" ")}: ${k}`);
         expect(r.code).not.toBe(1);
       }
     }
     for (const leaf of allLeaves()) {
       const path = leaf.words.join(" ");
-      const base = [...baseArgv(leaf, { environment: "staging", since: "1h" }, POSITIONALS), ...(EXTRA[path] ?? [])];
+      const base = [...baseArgv(leaf, { environment: "staging", since: "1h", out: "targets.yaml" }, POSITIONALS), ...(EXTRA[path] ?? [])];
       const codes: number[] = [];
       let leaked = 0;
       const runs = variants.flatMap(([name, extra, env]) => [false, true].map((json) => ({ name, extra, env, json })));

@@ -75,7 +75,8 @@ function badTyped(spec: FlagSpec, r: ReturnType<typeof rng>): string {
     case "integer":
       return r.pick(["-1", "1.5", "ten", "１２", "99999999999", "0x10", "1e3", " 3", "3 ", "+3", HUGE, "٣"]);
     case "list":
-      return spec.itemPattern ? r.pick(["noequals", "=", "=value", HUGE]) : "";
+      // Only values the flag's own item pattern refuses (a name pattern accepts "noequals").
+      return spec.itemPattern ? r.pick(["noequals", "=", "=value", "a b", HUGE].filter((v) => !spec.itemPattern?.re.test(v))) : "";
     default:
       return "";
   }

@@ -11,7 +11,7 @@ import { type ScopeSpec, scopesOf } from "../../core/fleet/scopes.ts";
 import { problemsToErrors, type Report } from "../../core/report.ts";
 import { checkAgeAndVersion, checkSavedPlan } from "../../core/saved-plan.ts";
 import { closest } from "../../core/suggest.ts";
-import { loadTargets } from "../../core/targets/load.ts";
+import { describeConfigKey, loadTargets } from "../../core/targets/load.ts";
 import type { Target } from "../../core/targets/model.ts";
 import { ApiBudget, DEFAULT_SHARE } from "../../providers/aws/budget.ts";
 import { applySaved, checkProducer, findPlannable } from "./saved.ts";
@@ -49,7 +49,13 @@ export async function applyFleet(raw: unknown, file: string, o: { deps: Deps; fl
     throw usageError([{ message: `environment '${environment}' is protected: pass --yes to apply across targets`, source: { kind: "flag", name: "--yes" } }]);
   }
   const recorded = plan.selection.source.startsWith("--targets ") ? plan.selection.source.slice("--targets ".length) : undefined;
-  const spec = loadTargets({ file: typeof flags.targets === "string" ? flags.targets : recorded, cwd: deps.cwd, config });
+  const spec = await loadTargets({
+    file: typeof flags.targets === "string" ? flags.targets : recorded,
+    cwd: deps.cwd,
+    config,
+    sourceOfConfig: describeConfigKey(resolved, "targets"),
+    redactor: deps.redactor,
+  });
   const maxScopes = Number(flags["max-scopes"] ?? config.fleet.maxScopes);
   const maxFailed = flags["max-failed-scopes"] ?? config.fleet.maxFailedScopes;
   const budget = new ApiBudget(

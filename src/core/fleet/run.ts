@@ -8,7 +8,7 @@ import type { ExitName } from "../exit-codes.ts";
 import { writeJsonFile } from "../json-stream.ts";
 import type { PlannableInvocation } from "../pipeline.ts";
 import { problemsToErrors, type Report } from "../report.ts";
-import { loadTargets } from "../targets/load.ts";
+import { describeConfigKey, loadTargets } from "../targets/load.ts";
 import type { Selection } from "../targets/model.ts";
 import { selectTargets } from "../targets/select.ts";
 import { fleetExit } from "./exit.ts";
@@ -54,7 +54,13 @@ export async function runFleet(cmd: PlannableCommand, inv: PlannableInvocation, 
     }
     const { resolved } = await loadConfigFor(cmd, deps, { config: flags.config }, environment);
     const config = resolved.config;
-    const spec = loadTargets({ file: typeof flags.targets === "string" ? flags.targets : undefined, cwd: deps.cwd, config });
+    const spec = await loadTargets({
+      file: typeof flags.targets === "string" ? flags.targets : undefined,
+      cwd: deps.cwd,
+      config,
+      sourceOfConfig: describeConfigKey(resolved, "targets"),
+      redactor: deps.redactor,
+    });
     const selection = selectTargets(spec, {
       names: (flags.target as string[] | undefined) ?? [],
       tags: (flags["target-tag"] as string[] | undefined) ?? [],

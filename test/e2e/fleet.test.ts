@@ -303,6 +303,17 @@ describe("cleanup-volumes across accounts and regions", () => {
     expect(prod.code).toBe(2);
     expect(prod.stderr).toContain("environment 'prod' is protected: pass --yes to apply across targets");
     expect(readdirSync(w.dir)).not.toContain("p.json");
+    const zero = await run([...dry, "--max-scopes", "0"], w);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain("--max-scopes");
+    expect(zero.stderr).toContain("must be at least 1");
+    // A one-scope plan refuses the multi-scope flags instead of ignoring them.
+    const one = await run(["cleanup-volumes", "--environment", "staging", "--dry-run", "--out", "one.json"], w);
+    expect(one.code).toBe(0);
+    const single = await run(["apply", "one.json", "--max-scopes", "2", "--scope", "payments/us-east-1"], w);
+    expect(single.code).toBe(2);
+    expect(single.stderr).toContain("--max-scopes is for a multi-scope plan; one.json is a plan for one scope");
+    expect(single.stderr).toContain("--scope is for a multi-scope plan");
   });
 
   test("130: SIGINT mid-run finishes the running scope's in-flight call, starts no new scope, reports the rest as not started", async () => {

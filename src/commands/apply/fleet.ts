@@ -43,7 +43,12 @@ export async function applyFleet(raw: unknown, file: string, o: { deps: Deps; fl
   }
   const chosen = chooseScopes(plan, file, (flags.scope as string[] | undefined) ?? []);
   const environment = plan.selection.environment;
-  const { resolved } = await loadConfigFor(cmd, deps, { config: flags.config }, environment);
+  const { resolved } = await loadConfigFor(
+    cmd,
+    deps,
+    { config: flags.config, "max-scopes": flags["max-scopes"], "max-failed-scopes": flags["max-failed-scopes"] },
+    environment,
+  );
   const config = resolved.config;
   if (!cmd.readOnly && config.protectedEnvironments.includes(environment) && flags.yes !== true) {
     throw usageError([{ message: `environment '${environment}' is protected: pass --yes to apply across targets`, source: { kind: "flag", name: "--yes" } }]);
@@ -56,8 +61,8 @@ export async function applyFleet(raw: unknown, file: string, o: { deps: Deps; fl
     sourceOfConfig: describeConfigKey(resolved, "targets"),
     redactor: deps.redactor,
   });
-  const maxScopes = Number(flags["max-scopes"] ?? config.fleet.maxScopes);
-  const maxFailed = flags["max-failed-scopes"] ?? config.fleet.maxFailedScopes;
+  const maxScopes = config.fleet.maxScopes;
+  const maxFailed = config.fleet.maxFailedScopes;
   const budget = new ApiBudget(
     { share: config.aws.apiBudget?.share ?? DEFAULT_SHARE, operations: config.aws.apiBudget?.operations ?? {} },
     undefined,

@@ -38,10 +38,15 @@ export const apply: InfoCommand = {
       // demand: it reads targets files (a YAML parser) that a one-scope apply never needs.
       if ((raw as { schema?: unknown })?.schema === FLEET_PLAN_SCHEMA_ID)
         return await (await import("./fleet.ts")).applyFleet(raw, file, { deps, flags, root, maxAge });
-      if (flags.scope !== undefined) {
-        return failureReport("apply", "usage", [
-          { code: "usage", message: `--scope chooses scopes of a multi-scope plan; ${file} is a plan for one scope`, source: "flag --scope" },
-        ]);
+      // The multi-scope flags mean nothing for a one-scope plan: refused, never silently ignored.
+      const fleetOnly = FLEET_APPLY_FLAGS.map((f) => f.name).filter((n) => flags[n] !== undefined);
+      if (fleetOnly.length) {
+        const errors = fleetOnly.map((n) => ({
+          code: "usage" as const,
+          message: `--${n} is for a multi-scope plan; ${file} is a plan for one scope`,
+          source: `flag --${n}`,
+        }));
+        return { ...failureReport("apply", "usage", errors), mode: "apply" };
       }
       return await applySaved(checkSavedPlan(raw, file, deps, maxAge), file, { deps, flags, root });
     } catch (e) {

@@ -52,7 +52,13 @@ export async function runFleet(cmd: PlannableCommand, inv: PlannableInvocation, 
         { message: "--out saves a plan and needs --dry-run (apply a saved plan with `opsctl apply FILE`)", source: { kind: "flag", name: "--out" } },
       ]);
     }
-    const { resolved } = await loadConfigFor(cmd, deps, { config: flags.config }, environment);
+    // The fleet flags go through the config schema like any configKey flag (fleet.maxScopes ≥ 1 …).
+    const { resolved } = await loadConfigFor(
+      cmd,
+      deps,
+      { config: flags.config, "max-scopes": flags["max-scopes"], "max-failed-scopes": flags["max-failed-scopes"] },
+      environment,
+    );
     const config = resolved.config;
     const spec = await loadTargets({
       file: typeof flags.targets === "string" ? flags.targets : undefined,
@@ -74,8 +80,8 @@ export async function runFleet(cmd: PlannableCommand, inv: PlannableInvocation, 
         { message: `environment '${environment}' is protected: pass --yes to apply across targets`, source: { kind: "flag", name: "--environment" } },
       ]);
     }
-    const maxScopes = Number(flags["max-scopes"] ?? config.fleet.maxScopes);
-    const maxFailed = flags["max-failed-scopes"] ?? config.fleet.maxFailedScopes;
+    const maxScopes = config.fleet.maxScopes;
+    const maxFailed = config.fleet.maxFailedScopes;
     const budget = new ApiBudget(
       { share: config.aws.apiBudget?.share ?? DEFAULT_SHARE, operations: config.aws.apiBudget?.operations ?? {} },
       undefined,

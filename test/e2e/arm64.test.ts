@@ -33,6 +33,11 @@ function normalise(text: string, ids: Record<string, string>, dir: string): stri
       .replace(/"(durationMs|elapsedMs)": \d+/g, '"$1": 0')
       // Progress lines count in completion order, which concurrency makes vary.
       .replace(/ \(\d+\/\d+\)$/gm, " (i/n)")
+      // Actions and authorization contexts are numbered in volume-id order, and the ids are random
+      // per run: numbers and the column padding that follows the ids' placeholders are normalised.
+      .replace(/authorization context #\d+/g, "authorization context #n")
+      .replace(/^(\s+)\d+(\s+(?:delete|snapshot)\s)/gm, "$1n$2")
+      .replace(/(<vol:\w+>) +/g, "$1 ")
   );
 }
 

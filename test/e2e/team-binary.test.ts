@@ -7,6 +7,7 @@ import { planDigest } from "../../src/core/plan.ts";
 import { runBin, TEAM_BIN, TEAM_NAME } from "../support/bin.ts";
 import { runDeno, stable } from "../support/deno.ts";
 import { workspace } from "../support/e2e-env.ts";
+import { FleetMoto, roleArn } from "../support/fleet-moto.ts";
 import { Moto } from "../support/moto.ts";
 import { tempRepo } from "../support/tmp.ts";
 
@@ -164,6 +165,45 @@ describe("a team command in its own binary", () => {
       expect(badEnv.code).toBe(2);
       expect(badEnv.stderr).toContain("OPSCTL_STOP_IDLE_INSTANCES__PROTECT_TAG");
       expect(Object.values(await states())).toEqual(["running", "running", "running", "running"]);
+    },
+    T,
+  );
+
+  test(
+    "across accounts with --targets: the SDK gives a team command multi-scope runs, identities and the exit table too",
+    async () => {
+      const fleet = new FleetMoto();
+      const operator = await fleet.setup(["111111111111", "222222222222", "333333333333"], ["333333333333"]);
+      const launch = async (account: string, tags: Record<string, string>) => {
+        const r = await fleet.ec2(account, "us-east-1").send(
+          new RunInstancesCommand({
+            ImageId: "ami-12c6146b",
+            MinCount: 1,
+            MaxCount: 1,
+            TagSpecifications: [{ ResourceType: "instance", Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }],
+          }),
+        );
+        return r.Instances?.[0]?.InstanceId as string;
+      };
+      const a = await launch("111111111111", { Environment: "staging", "opsctl:schedule": window(3) });
+      const b = await launch("222222222222", { Environment: "staging", "opsctl:schedule": window(0) });
+      const target = (name: string, account: string) =>
+        `  - name: ${name}\n    kind: aws\n    account: "${account}"\n    roles: ["${roleArn(account)}"]\n    regions: [us-east-1]\n`;
+      const ws = workspace(fleet.url, "", {
+        "targets.yaml": `targets:\n${target("one", "111111111111")}${target("two", "222222222222")}${target("three", "333333333333")}`,
+      });
+      ws.env.AWS_ACCESS_KEY_ID = operator.accessKeyId;
+      ws.env.AWS_SECRET_ACCESS_KEY = operator.secretAccessKey;
+      const r = await run(["stop-idle-instances", "--environment", "staging", "--targets", "targets.yaml", "--dry-run", "--format", "json"], ws);
+      expect(r.code).toBe(5);
+      const byName = Object.fromEntries(r.json.fleet.scopes.map((x: { name: string }) => [x.name, x]));
+      expect(byName["one/us-east-1"].status).toBe("planned");
+      expect(byName["one/us-east-1"].plan.actions.map((x: { resource: { id: string } }) => x.resource.id)).toEqual([a]);
+      expect(byName["two/us-east-1"].status).toBe("no-op");
+      expect(byName["two/us-east-1"].plan.skipped.map((x: { resource: { id: string } }) => x.resource.id)).toEqual([b]);
+      expect(byName["three/us-east-1"].status).toBe("failed");
+      expect(r.stderr).toContain("scope three/us-east-1: cannot assume role");
+      expect(r.json.errors[0].message).toContain(`scope three/us-east-1: cannot assume role ${roleArn("333333333333")}: AccessDenied`);
     },
     T,
   );

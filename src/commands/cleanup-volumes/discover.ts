@@ -5,7 +5,7 @@ import { type Criteria, selectVolumes } from "./select.ts";
 /**
  * Discovery page by page: each DescribeVolumes page (MaxResults) is selected and dropped,
  * so only the compact actions and skips stay in memory, never every volume at once.
- * Near-miss mode (JSON, --verbose) lists twice — the environment's volumes and every
+ * Near-miss mode (--verbose) lists twice — the environment's volumes and every
  * available one — to explain what was left out; a volume in both is taken once.
  */
 export async function discoverVolumes(ec2: Ec2Port, c: Criteria, nearMisses: boolean): Promise<{ actions: Action[]; skipped: Skipped[]; discovered: number }> {

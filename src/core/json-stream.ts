@@ -1,3 +1,5 @@
+import { memoryCheckpoint } from "./memory.ts";
+
 /**
  * Writes exactly JSON.stringify(value, null, 2), in pieces: the outer objects and arrays
  * (the envelope, the plan, its actions[] and skipped[]) element by element, each element
@@ -17,6 +19,7 @@ export function writeJson(value: unknown, write: (s: string) => void): void {
     if (size) write(buf.join(""));
     buf = [];
     size = 0;
+    memoryCheckpoint();
   };
   emit(value, "", 0, out);
   flush();

@@ -9,13 +9,14 @@
  * the process has grown by STEP_BYTES since the last collection, it asks the runtime for a
  * full collection, so freed memory is reused instead of the process growing. Below that
  * growth it costs one RSS read (~8 µs); each collection costs ~10–25 ms for a plan of tens of
- * thousands of actions, and the growth threshold keeps them to a few per run.
+ * thousands of actions; the growth threshold keeps them to about one per 1–2k volumes listed
+ * (measured at 10k volumes: ~0.1 s of ~0.8 s CPU, peak RSS 165 → 145 MB).
  *
  * The runtime's collector is reached by feature detection, as src/version.ts detects the
  * runtime: Bun's `Bun.gc`, or a `gc()` the runtime exposes (Node/Deno with --expose-gc);
  * elsewhere this is a no-op and only the collector's own schedule applies.
  */
-const STEP_BYTES = 24 * 2 ** 20;
+const STEP_BYTES = 16 * 2 ** 20;
 
 type Runtime = { Bun?: { gc?: (sync: boolean) => void }; gc?: () => void };
 
@@ -27,8 +28,22 @@ function collector(): (() => void) | undefined {
   return undefined;
 }
 
-const collect = collector();
-let last = -1;
+/** A checkpoint over an RSS reader and a collector (injected by tests). */
+export function createCheckpoint(readRss: () => number, collect: (() => void) | undefined, stepBytes = STEP_BYTES): () => void {
+  let last = -1;
+  return () => {
+    if (!collect) return;
+    const now = readRss();
+    if (last < 0) {
+      last = now;
+      return;
+    }
+    if (now - last < stepBytes) return;
+    collect();
+    // RSS rarely shrinks after a collection: the freed memory is reused by what comes next.
+    last = readRss();
+  };
+}
 
 function rss(): number {
   try {
@@ -39,15 +54,4 @@ function rss(): number {
 }
 
 /** Collects garbage when the process has grown by more than STEP_BYTES since the last time; cheap otherwise. */
-export function memoryCheckpoint(): void {
-  if (!collect) return;
-  const now = rss();
-  if (last < 0) {
-    last = now;
-    return;
-  }
-  if (now - last < STEP_BYTES) return;
-  collect();
-  // RSS rarely shrinks after a collection: the freed memory is reused by what comes next.
-  last = rss();
-}
+export const memoryCheckpoint: () => void = createCheckpoint(rss, collector());

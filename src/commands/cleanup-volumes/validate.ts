@@ -1,5 +1,6 @@
 import type { Validation } from "../../core/command.ts";
 import { mapLimit } from "../../core/concurrency.ts";
+import { memoryCheckpoint } from "../../core/memory.ts";
 import type { Action, Check, Plan } from "../../core/plan.ts";
 import type { DryRunVerdict, Ec2Port } from "../../providers/aws/ec2.ts";
 import { authContextKey, describeAuthContext, type VolumeAttributes } from "../../providers/aws/ec2-auth-context.ts";
@@ -29,7 +30,9 @@ interface Probe {
  */
 export async function validateVolumes(plan: Plan, ec2: Ec2Port, mode: ValidationMode, ignoreTags: readonly string[] = []): Promise<Validation> {
   const probes = new Map<string, Probe>();
-  for (const a of plan.actions) {
+  for (const [i, a] of plan.actions.entries()) {
+    // Each action's context key is a short-lived string (src/core/memory.ts).
+    if (i % 1024 === 1023) memoryCheckpoint();
     // From the plan, not today's config: a saved plan is validated as it was made.
     const ops: Operation[] = ["DeleteVolume", ...(a.steps?.some((s) => s.operation === "CreateSnapshot") ? (["CreateSnapshot"] as const) : [])];
     for (const operation of ops) {

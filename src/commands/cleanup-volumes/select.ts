@@ -1,3 +1,4 @@
+import { memoryCheckpoint } from "../../core/memory.ts";
 import type { Action, Skipped } from "../../core/plan.ts";
 import type { Volume } from "../../providers/aws/ec2.ts";
 
@@ -29,7 +30,10 @@ export function selectVolumes(volumes: Volume[], c: Criteria, nearMisses: boolea
   const skipped: Skipped[] = [];
   const skip = (v: Volume, category: Skipped["category"], reason: string) => skipped.push({ resource: resourceOf(v), reason, category });
 
-  for (const v of [...volumes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+  const sorted = [...volumes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const [i, v] of sorted.entries()) {
+    // Tens of thousands of actions are built here: garbage of the building is collected as we go (core/memory.ts).
+    if (i % 2048 === 2047) memoryCheckpoint();
     const envValue = v.tags[c.environmentTag];
     const ageMs = c.now.getTime() - v.createTime.getTime();
     const ageDays = Math.floor(ageMs / DAY);

@@ -35,9 +35,13 @@ export async function runMain(root: GroupCommand, extraProviders: Providers = {}
    * process.stdout.write data to the OS later, and the process.exit below would cut a
    * large JSON document (or a long error list) at 128 KiB.
    */
+  // One buffer reused for every write that fits (JSON is streamed in ~64 KiB pieces): a fresh
+  // Buffer per piece is memory outside the JS heap that the collector frees late.
+  const scratch = new Uint8Array(1 << 18);
+  const encoder = new TextEncoder();
   const writer = (fd: 1 | 2, stream: NodeJS.WriteStream): Writer => ({
     write: (text) => {
-      const buf = Buffer.from(text);
+      const buf = text.length * 3 <= scratch.length ? scratch.subarray(0, encoder.encodeInto(text, scratch).written) : Buffer.from(text);
       for (let off = 0; off < buf.length; ) {
         try {
           off += writeSync(fd, buf, off);

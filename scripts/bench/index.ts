@@ -13,10 +13,12 @@
 // DescribeVolumes as EC2 does (moto ignores MaxResults) and counts each tool's API calls per
 // operation; the throttling section also makes it enforce EC2's published buckets.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { DescribeVolumesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { FaultProxy } from "../../test/support/fault-proxy.ts";
 import { tempRepo } from "../../test/support/tmp.ts";
+import { startFakeEc2 } from "./FAKE-ec2-endpoint.ts";
 import { interleaved, type RunSpec, runOnce, type Summary, summarise } from "./measure.ts";
 import { type BenchResults, writeReport } from "./report.ts";
 import { seedSpecs, seedVolumes } from "./seed.ts";
@@ -69,7 +71,14 @@ const results: BenchResults = {
   seeding: [],
   apply: [],
   throttle: [],
+  executorFake: [],
+  load: [],
 };
+// The machine is shared: the 1-minute load average every 10 s, by section, goes into the report.
+let section = "setup";
+const sampleLoad = () => results.load?.push({ section, atS: Math.round((performance.now() - benchStarted) / 1000), load1: loadavg()[0] as number });
+sampleLoad();
+const loadTimer = setInterval(sampleLoad, 10_000);
 
 try {
   /** A repository for opsctl: config pointing at an endpoint, isolated HOME/XDG. */
@@ -85,6 +94,7 @@ try {
   // 1. Start-up
   const ws = workspace(moto.url);
   const pyEnv = { ...CREDS, HOME: join(ws.dir, "home") };
+  section = "startup";
   if (sections.has("startup")) log(`start-up: ${startupRuns} runs each`);
   if (sections.has("startup"))
     results.startup = await interleaved(
@@ -106,6 +116,7 @@ try {
   save();
 
   // 2. Scale
+  section = "scale";
   const policy = join(BENCH, "policy.yml");
   writeFileSync(
     policy,
@@ -220,6 +231,7 @@ try {
   }
 
   // 3. Apply throughput under 20 ms of latency per call
+  section = "apply";
   const ec2 = new EC2Client({ endpoint: moto.url, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
   // The last row (no added latency) shows what moto itself can take: a single Python process.
   for (const [concurrency, latency] of sections.has("apply")
@@ -268,6 +280,26 @@ try {
     log(`apply ${applyN} with --concurrency ${concurrency}, ${latency} ms latency: ${fmt(s)}, executor phase ${(executorMs / 1000).toFixed(2)} s`);
     save();
   }
+  // 3b. The executor alone: the same applies against an in-memory EC2 endpoint (FAKE) that
+  // answers every call after 20 ms, so the wall time is opsctl's own and not moto's rate.
+  for (const concurrency of sections.has("apply") ? [1, 16] : []) {
+    const fake = startFakeEc2(applyN, 90, 20);
+    try {
+      const pws = workspace(fake.url, RAISED_BUCKETS);
+      const s = await runOnce({
+        cmd: [tools.opsctl, "cleanup-volumes", "--environment", "staging", "--concurrency", String(concurrency), "--format", "json"],
+        cwd: pws.dir,
+        env: pws.env,
+        stdoutFile: join(BENCH, `out-apply-fake-${port}.json`),
+      });
+      if (fake.left() !== 0) throw new Error(`${fake.left()} volume(s) left on the in-memory endpoint after the apply`);
+      results.executorFake?.push({ concurrency, latencyMs: 20, n: applyN, ...summarise([s]) });
+      log(`apply ${applyN} against the in-memory endpoint (FAKE), --concurrency ${concurrency}, 20 ms: ${fmt(summarise([s]))}`);
+    } finally {
+      fake.stop();
+    }
+    save();
+  }
   // 4. Simulated throttling: the proxy enforces EC2's published buckets (DeleteVolume 100
   // tokens refilled at 5/s, DescribeVolumes 100/20 or 50/10 unfiltered), answering
   // RequestLimitExceeded when one is empty; opsctl applies throttleN deletions with its
@@ -299,6 +331,7 @@ try {
       }),
     },
   ];
+  section = "throttle";
   for (const t of sections.has("throttle") ? throttleRuns : []) {
     await fetch(`${moto.url}/moto-api/reset`, { method: "POST" });
     const specs = Array.from({ length: throttleN }, () => ({ env: "staging" as const, ageDays: 90, attached: false, protect: false, team: "data" }));
@@ -338,6 +371,7 @@ try {
     }
   }
 } finally {
+  clearInterval(loadTimer);
   moto.stop();
 }
 

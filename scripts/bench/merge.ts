@@ -41,6 +41,8 @@ const merged: BenchResults = {
   seeding: parts.flatMap((p) => p.seeding ?? []),
   apply: pick("apply", none) ?? [],
   throttle: pick("throttle", none) ?? [],
+  executorFake: pick("executorFake", none) ?? [],
+  load: parts.flatMap((p) => p.load ?? []),
 };
 await writeReport(merged, join(ROOT, "docs"), join(BENCH, "results.json"));
 console.error(`wrote docs/benchmarks.md from ${args.length} result file(s)${logFile ? ` and ${logFile}` : ""}`);

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { memoryCheckpoint } from "./memory.ts";
 
 /** JSON with sorted keys, so equal data always hashes the same regardless of insertion order. */
 export function canonicalJson(value: unknown): string {
@@ -26,6 +27,7 @@ export function canonicalSha256(value: unknown): string {
       hash.update(buf.join(""));
       buf = [];
       size = 0;
+      memoryCheckpoint();
     }
   };
   writeCanonical(value, out, 0);

@@ -1,6 +1,7 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import type { Redactor } from "../config/redact.ts";
 import { usageError } from "./errors.ts";
+import { memoryCheckpoint } from "./memory.ts";
 
 /**
  * Writes exactly JSON.stringify(value, null, 2), in pieces: the outer objects and arrays
@@ -21,6 +22,7 @@ export function writeJson(value: unknown, write: (s: string) => void): void {
     if (size) write(buf.join(""));
     buf = [];
     size = 0;
+    memoryCheckpoint();
   };
   emit(value, "", 0, out);
   flush();

@@ -58,12 +58,22 @@ describe("pagination", () => {
       const r = await runBin(["cleanup-volumes", "--environment", "staging", "--dry-run", "--format", "json"], { cwd: dir, env });
       expect(r.code).toBe(10);
       expect(r.json.plan.actions.map((a: { resource: { id: string } }) => a.resource.id).sort()).toEqual([...staging].sort());
-      const pages = proxy.seen.filter((s) => s.operation === "DescribeVolumes" && !s.dryRun);
-      // Near-miss discovery (JSON) lists twice: the environment's volumes (23) and all available ones (32).
-      expect(pages.filter((s) => !s.body.includes("NextToken")).length).toBe(2);
-      expect(pages.length).toBe(Math.ceil(23 / 7) + Math.ceil(32 / 7));
-      expect(pages.every((s) => s.body.includes("MaxResults="))).toBe(true);
-      expect(opOf(r.json, "DescribeVolumes")?.calls).toBe(pages.length);
+      const pages = () => proxy.seen.filter((s) => s.operation === "DescribeVolumes" && !s.dryRun);
+      // One filtered listing: the environment's available volumes (23).
+      expect(pages().filter((s) => !s.body.includes("NextToken")).length).toBe(1);
+      expect(pages().length).toBe(Math.ceil(23 / 7));
+      expect(pages().every((s) => s.body.includes("MaxResults="))).toBe(true);
+      expect(opOf(r.json, "DescribeVolumes")?.calls).toBe(pages().length);
+
+      // Near-miss discovery (--verbose) lists twice: the environment's volumes (23) and all available ones (32).
+      proxy.seen.length = 0;
+      const v = await runBin(["cleanup-volumes", "--environment", "staging", "--dry-run", "--format", "json", "--verbose"], { cwd: dir, env });
+      expect(v.code).toBe(10);
+      expect(v.json.plan.actions.length).toBe(23);
+      expect(v.json.plan.skipped.filter((s: { category: string }) => s.category === "out-of-scope").length).toBe(9);
+      expect(pages().filter((s) => !s.body.includes("NextToken")).length).toBe(2);
+      expect(pages().length).toBe(Math.ceil(23 / 7) + Math.ceil(32 / 7));
+      expect(opOf(v.json, "DescribeVolumes")?.calls).toBe(pages().length);
     }));
 });
 

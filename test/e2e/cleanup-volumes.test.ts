@@ -44,9 +44,9 @@ describe("cleanup-volumes against moto", () => {
     expect(await moto.volumeIds()).toEqual(all());
   });
 
-  test("dry run JSON: one envelope with the plan, DryRun checks and near-misses", async () => {
+  test("dry run JSON: one envelope with the plan, DryRun checks and (with --verbose) near-misses", async () => {
     const { dir, env } = workspace(moto.url);
-    const r = await runBin(["cleanup-volumes", "--environment", "staging", "--dry-run", "--format", "json"], { cwd: dir, env });
+    const r = await runBin(["cleanup-volumes", "--environment", "staging", "--dry-run", "--format", "json", "--verbose"], { cwd: dir, env });
     expect(r.code).toBe(10);
     const j = r.json;
     expect(j.schema).toBe("opsctl.result/v1");
@@ -66,6 +66,23 @@ describe("cleanup-volumes against moto", () => {
     expect(j.summary).toEqual({ planned: 2, applied: 0, failed: 0, skipped: 4, notReached: 0 });
     expect(j.plan.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(await moto.volumeIds()).toEqual(all());
+  });
+
+  test("dry run JSON without --verbose: one filtered listing, the same plan as the text view (only the protected volume skipped)", async () => {
+    const { dir, env } = workspace(moto.url);
+    const r = await runBin(["cleanup-volumes", "--environment", "staging", "--dry-run", "--format", "json"], { cwd: dir, env });
+    expect(r.code).toBe(10);
+    const j = r.json;
+    expect(j.plan.actions.map((a: { resource: { id: string } }) => a.resource.id).sort()).toEqual([ids.old, ids.older].sort());
+    expect(j.plan.skipped.map((s: { resource: { id: string }; category: string }) => [s.resource.id, s.category])).toEqual([[ids.protected, "protected"]]);
+    const describe = j.apiCalls.operations.find((o: { operation: string }) => o.operation === "DescribeVolumes");
+    expect(describe.calls).toBe(1);
+    const saved = await runBin(["cleanup-volumes", "--environment", "staging", "--dry-run", "--out", "plan.json"], { cwd: dir, env });
+    expect(saved.code).toBe(10);
+    const plan = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8"));
+    const { createdAt: _a, digest: _b, ...fromText } = plan;
+    const { createdAt: _c, digest: _d, ...fromJson } = j.plan;
+    expect(fromJson).toEqual(fromText);
   });
 
   test("apply deletes exactly the planned set; a second dry run finds nothing (exit 0)", async () => {

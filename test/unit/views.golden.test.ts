@@ -55,6 +55,9 @@ describe("golden views", () => {
       run(`usage-error.${format}`, ["cleanup-volumes", "--environmnt", "staging", "--older-than", "soon", "--format", format]));
     test(`exit codes (${format})`, () => run(`exit-codes.${format}`, ["exit-codes", "--format", format]));
   }
+  // Near-misses (too young, attached, other environment) are listed only with --verbose, in either format.
+  test("dry-run plan with near-misses (json, --verbose)", () =>
+    run("plan-dry-run-verbose.json", ["cleanup-volumes", "--environment", "staging", "--dry-run", "--format", "json", "--verbose"]));
   test("help", () => run("help-cleanup-volumes", ["cleanup-volumes", "--help"]));
   test("root help", () => run("help-root", ["--help"]));
 });

@@ -1,3 +1,4 @@
+import { memoryCheckpoint } from "../../core/memory.ts";
 import type { Action, Skipped } from "../../core/plan.ts";
 import type { Volume } from "../../providers/aws/ec2.ts";
 
@@ -29,7 +30,10 @@ export function selectVolumes(volumes: Volume[], c: Criteria, nearMisses: boolea
   const skipped: Skipped[] = [];
   const skip = (v: Volume, category: Skipped["category"], reason: string) => skipped.push({ resource: resourceOf(v), reason, category });
 
-  for (const v of [...volumes].sort((a, b) => a.id.localeCompare(b.id))) {
+  const sorted = [...volumes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const [i, v] of sorted.entries()) {
+    // Tens of thousands of actions are built here: garbage of the building is collected as we go (core/memory.ts).
+    if (i % 2048 === 2047) memoryCheckpoint();
     const envValue = v.tags[c.environmentTag];
     const ageMs = c.now.getTime() - v.createTime.getTime();
     const ageDays = Math.floor(ageMs / DAY);
@@ -81,6 +85,8 @@ function sharedParts(c: Criteria) {
     notProtected: { name: "not-protected", status: "passed" as const, detail: `no ${c.protect[0]}=${c.protect[1]} tag` },
     unattached: { name: "unattached", status: "passed" as const, detail: "no attachments" },
     ages: new Map<number, Action["checks"][number]>(),
+    /** Reason summaries by creation day and age: they repeat across thousands of actions. */
+    summaries: new Map<string, string>(),
     preconditions: [
       { description: "volume is still available", attribute: "state", expected: "available", test: "equals" as const },
       { description: "volume is still unattached", attribute: "attachments", expected: [], test: "empty" as const },
@@ -101,16 +107,23 @@ function deleteAction(v: Volume, c: Criteria, ageDays: number): Action {
     age = { name: "age", status: "passed", detail: `${ageDays} days > ${c.olderThanText}` };
     p.ages.set(ageDays, age);
   }
+  const createTime = v.createTime.toISOString();
+  const day = createTime.slice(0, 10);
+  let summary = p.summaries.get(`${day} ${ageDays}`);
+  if (summary === undefined) {
+    summary = `available (no attachments), created ${day}, ${ageDays} days > ${c.olderThanText}; tag ${p.tagText}`;
+    p.summaries.set(`${day} ${ageDays}`, summary);
+  }
   return {
     id: `delete:${v.id}`,
-    resource: resourceOf(v),
+    resource: resourceOf(v, createTime),
     operation: "delete",
     reason: {
-      summary: `available (no attachments), created ${isoDay(v.createTime)}, ${ageDays} days > ${c.olderThanText}; tag ${p.tagText}`,
+      summary,
       evidence: {
         state: v.state,
         attachments: 0,
-        createTime: v.createTime.toISOString(),
+        createTime,
         ageDays,
         olderThan: c.olderThanText,
         tags: p.tagEvidence,
@@ -124,7 +137,7 @@ function deleteAction(v: Volume, c: Criteria, ageDays: number): Action {
   };
 }
 
-export function resourceOf(v: Volume) {
+export function resourceOf(v: Volume, createTime = v.createTime.toISOString()) {
   return {
     type: "aws.ec2.volume",
     id: v.id,
@@ -140,7 +153,7 @@ export function resourceOf(v: Volume) {
       ...(v.iops !== undefined ? { iops: v.iops } : {}),
       ...(v.throughput !== undefined ? { throughput: v.throughput } : {}),
       ...(v.snapshotId ? { snapshotId: v.snapshotId } : {}),
-      createTime: v.createTime.toISOString(),
+      createTime,
       tags: v.tags,
     },
   };

@@ -1,5 +1,6 @@
 import type { Validation } from "../../core/command.ts";
 import { mapLimit } from "../../core/concurrency.ts";
+import { memoryCheckpoint } from "../../core/memory.ts";
 import type { Action, Check, Plan } from "../../core/plan.ts";
 import type { DryRunVerdict, Ec2Port } from "../../providers/aws/ec2.ts";
 import { authContextKey, describeAuthContext, type VolumeAttributes } from "../../providers/aws/ec2-auth-context.ts";
@@ -29,7 +30,9 @@ interface Probe {
  */
 export async function validateVolumes(plan: Plan, ec2: Ec2Port, mode: ValidationMode, ignoreTags: readonly string[] = []): Promise<Validation> {
   const probes = new Map<string, Probe>();
-  for (const a of plan.actions) {
+  for (const [i, a] of plan.actions.entries()) {
+    // Each action's context key is a short-lived string (src/core/memory.ts).
+    if (i % 1024 === 1023) memoryCheckpoint();
     // From the plan, not today's config: a saved plan is validated as it was made.
     const ops: Operation[] = ["DeleteVolume", ...(a.steps?.some((s) => s.operation === "CreateSnapshot") ? (["CreateSnapshot"] as const) : [])];
     for (const operation of ops) {
@@ -49,19 +52,32 @@ export async function validateVolumes(plan: Plan, ec2: Ec2Port, mode: Validation
   for (const p of probes.values()) {
     const v = p.verdict as DryRunVerdict;
     const rep = p.representative.resource.id;
+    const name = `ec2:${p.operation} DryRun`;
+    const status = v.ok ? "passed" : "failed";
+    // Every action the DryRun covered carries the same check: one object per probe, not one
+    // per action (checks are never mutated; a 50k-volume plan has tens of thousands of them).
+    const covered: Check | undefined = v.ok
+      ? { name, status, detail: `covered by the DryRun of ${rep} with the same authorization context (#${p.index})` }
+      : undefined;
     for (const a of p.members) {
       const self = a === p.representative;
-      const detail =
+      const check: Check =
         mode === "per-action" || self
-          ? v.ok
-            ? `DryRunOperation: the call would succeed${mode === "per-context" ? ` (authorization context #${p.index}: ${describeAuthContext(a.resource.attributes as VolumeAttributes, ignoreTags)})` : ""}`
-            : `${v.code}: ${a.resource.id}: ${v.message}`
-          : v.ok
-            ? `covered by the DryRun of ${rep} with the same authorization context (#${p.index})`
-            : `${v.code}: ${a.resource.id}: the DryRun of ${rep} with the same authorization context (#${p.index}) was refused: ${v.message}`;
-      const list = actions[a.id] ?? [];
-      list.push({ name: `ec2:${p.operation} DryRun`, status: v.ok ? "passed" : "failed", detail });
-      actions[a.id] = list;
+          ? {
+              name,
+              status,
+              detail: v.ok
+                ? `DryRunOperation: the call would succeed${mode === "per-context" ? ` (authorization context #${p.index}: ${describeAuthContext(a.resource.attributes as VolumeAttributes, ignoreTags)})` : ""}`
+                : `${v.code}: ${a.resource.id}: ${v.message}`,
+            }
+          : (covered ?? {
+              name,
+              status,
+              detail: `${(v as { code: string }).code}: ${a.resource.id}: the DryRun of ${rep} with the same authorization context (#${p.index}) was refused: ${(v as { message: string }).message}`,
+            });
+      const list = actions[a.id];
+      if (list) list.push(check);
+      else actions[a.id] = [check];
     }
   }
 

@@ -75,6 +75,8 @@ export async function createEc2(opts: AwsClientOptions): Promise<Ec2Port> {
     }
   };
 
+  const toVolume = volumeReader();
+
   async function* pageVolumes(q: VolumeQuery): AsyncIterable<Volume[]> {
     const filters = [
       ...(q.states?.length ? [{ Name: "status", Values: q.states }] : []),
@@ -147,21 +149,44 @@ export async function createEc2(opts: AwsClientOptions): Promise<Ec2Port> {
   };
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: SDK Volume shape, narrowed here once
-function toVolume(v: any): Volume {
-  return {
-    id: v.VolumeId ?? "",
-    state: v.State ?? "unknown",
-    sizeGiB: v.Size ?? 0,
-    type: v.VolumeType ?? "",
-    availabilityZone: v.AvailabilityZone ?? "",
-    encrypted: Boolean(v.Encrypted),
-    ...(v.KmsKeyId ? { kmsKeyId: v.KmsKeyId } : {}),
-    ...(v.Iops !== undefined ? { iops: v.Iops } : {}),
-    ...(v.Throughput !== undefined ? { throughput: v.Throughput } : {}),
-    ...(v.SnapshotId ? { snapshotId: v.SnapshotId } : {}),
-    createTime: v.CreateTime instanceof Date ? v.CreateTime : new Date(v.CreateTime ?? 0),
-    tags: Object.fromEntries((v.Tags ?? []).map((t: { Key?: string; Value?: string }) => [t.Key ?? "", t.Value ?? ""])),
-    attachments: (v.Attachments ?? []).map((a: { InstanceId?: string; State?: string }) => ({ instanceId: a.InstanceId ?? "", state: a.State ?? "" })),
+/**
+ * SDK volume → Volume, with the strings that repeat from volume to volume (state, type,
+ * zone, KMS key, tag keys and values) shared instead of one copy per volume as parsed: a
+ * 50k-volume listing keeps tens of thousands of these until the plan is built.
+ */
+function volumeReader() {
+  const strings = new Map<string, string>();
+  const share = (s: string): string => {
+    const known = strings.get(s);
+    if (known !== undefined) return known;
+    // Long or one-off values (Name tags, ids) are not worth a map entry past this size.
+    if (s.length <= 64 && strings.size < 50_000) strings.set(s, s);
+    return s;
+  };
+  // biome-ignore lint/suspicious/noExplicitAny: SDK Volume shape, narrowed here once
+  return (v: any): Volume => {
+    const tags: Record<string, string> = {};
+    for (const t of (v.Tags ?? []) as { Key?: string; Value?: string }[]) {
+      const key = share(t.Key ?? "");
+      const value = share(t.Value ?? "");
+      // A tag named __proto__ is data (as Object.fromEntries made it), not the prototype.
+      if (key === "__proto__") Object.defineProperty(tags, key, { value, enumerable: true, writable: true, configurable: true });
+      else tags[key] = value;
+    }
+    return {
+      id: v.VolumeId ?? "",
+      state: share(v.State ?? "unknown"),
+      sizeGiB: v.Size ?? 0,
+      type: share(v.VolumeType ?? ""),
+      availabilityZone: share(v.AvailabilityZone ?? ""),
+      encrypted: Boolean(v.Encrypted),
+      ...(v.KmsKeyId ? { kmsKeyId: share(v.KmsKeyId) } : {}),
+      ...(v.Iops !== undefined ? { iops: v.Iops } : {}),
+      ...(v.Throughput !== undefined ? { throughput: v.Throughput } : {}),
+      ...(v.SnapshotId ? { snapshotId: v.SnapshotId } : {}),
+      createTime: v.CreateTime instanceof Date ? v.CreateTime : new Date(v.CreateTime ?? 0),
+      tags,
+      attachments: (v.Attachments ?? []).map((a: { InstanceId?: string; State?: string }) => ({ instanceId: a.InstanceId ?? "", state: share(a.State ?? "") })),
+    };
   };
 }

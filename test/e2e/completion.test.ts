@@ -63,7 +63,7 @@ describe("bash completion from the command registry", () => {
   test("completes enum values and sub-commands of groups", async () => {
     expect(await complete("cleanup-volumes", "--format", "")).toEqual(["json", "text"]);
     expect(await complete("lock", "r")).toEqual(["release"]);
-    expect(await complete("schema", "")).toEqual(["config", "plan", "fleet-plan", "result"]);
+    expect(await complete("schema", "")).toEqual(["config", "fleet-plan", "plan", "result"]);
     expect(await complete("completion", "")).toEqual(["bash", "environments", "fish", "zsh"]);
   });
 

@@ -2,6 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { fleetExit, type ScopeEnd } from "../../src/core/fleet/exit.ts";
 import { FLEET_PLAN_SCHEMA_ID, fleetDigest, sealFleetPlan, sealSection, sectionDigest } from "../../src/core/fleet/plan.ts";
 import { runPool } from "../../src/core/fleet/pool.ts";
+import { usageOf } from "../../src/core/usage.ts";
+import { ApiBudget } from "../../src/providers/aws/budget.ts";
+import { runBudget } from "../../src/providers/aws/context.ts";
 
 const end = (status: ScopeEnd["status"], exit: ScopeEnd["exit"], missing = false): ScopeEnd => ({ status, exit, ...(missing ? { missing } : {}) });
 
@@ -113,5 +116,35 @@ describe("runPool", () => {
     });
     expect(r.results).toEqual([1, undefined, undefined]);
     expect(r.stoppedBy).toBe("signal");
+  });
+});
+
+describe("one API budget for every scope of a run", () => {
+  const ctx = (account: string, region: string, budget: ApiBudget) =>
+    ({
+      deps: { binding: { name: `${account}/${region}`, budget }, signal: new AbortController().signal },
+      config: { aws: { apiBudget: { share: 0.5, operations: {} } } },
+      scope: { environment: "staging", region, account },
+    }) as unknown as Parameters<typeof runBudget>[0];
+
+  test("scopes share the run's buckets (per account and region) and each reports only its own calls", async () => {
+    const shared = new ApiBudget({ share: 0.5, operations: {} });
+    const a1 = ctx("111111111111", "us-east-1", shared);
+    const a2 = ctx("111111111111", "us-east-1", shared);
+    const b = ctx("222222222222", "eu-west-1", shared);
+    expect(runBudget(a1)).toBe(shared);
+    expect(runBudget(b)).toBe(shared);
+    // Two scopes in one account and region draw from one DeleteVolume bucket (EC2: 100 tokens, ½ share = 50).
+    const key = (account: string, region: string) => ({ account, region, service: "ec2", operation: "DeleteVolume" });
+    for (let i = 0; i < 25; i++) await runBudget(a1).acquire(key("111111111111", "us-east-1"));
+    for (let i = 0; i < 25; i++) await runBudget(a2).acquire(key("111111111111", "us-east-1"));
+    await runBudget(b).acquire(key("222222222222", "eu-west-1"));
+    expect(shared.limitFor(key("111111111111", "us-east-1"))).toEqual({ capacity: 50, refillPerSecond: 2.5 });
+    // The 51st call in that account and region would wait: the bucket is the account's, not the scope's.
+    await runBudget(a2).acquire(key("111111111111", "us-east-1"));
+    expect(usageOf(a2)?.operations.find((o) => o.operation === "DeleteVolume")?.waitedMs).toBeGreaterThan(0);
+    expect(usageOf(b)?.waitedMs).toBe(0);
+    expect(usageOf(b)?.calls).toBe(1);
+    expect(usageOf(a1)?.calls).toBe(51);
   });
 });

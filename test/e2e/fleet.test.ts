@@ -1,12 +1,10 @@
 import { beforeEach, describe, expect, test } from "bun:test";
-import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { hostname } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runBin } from "../support/bin.ts";
 import { runDeno } from "../support/deno.ts";
 import { workspace } from "../support/e2e-env.ts";
-import { FleetMoto, type Keys, roleArn } from "../support/fleet-moto.ts";
+import { FleetMoto, holdLock, type Keys, roleArn } from "../support/fleet-moto.ts";
 
 // One plan across many accounts and regions: the compiled binary against moto-auth, where
 // each account is reached through sts:AssumeRole and one account's role is denied to the
@@ -181,19 +179,8 @@ describe("cleanup-volumes across accounts and regions", () => {
 
   test("a held lock makes that scope 'locked', not the run hang; the other scopes apply (exit 5)", async () => {
     const w = ws();
-    const state = join(w.env.XDG_STATE_HOME as string, "opsctl", "locks");
-    mkdirSync(state, { recursive: true });
     const id = `cleanup-volumes/staging/us-east-1/${A}`;
-    const holder = {
-      id,
-      pid: process.pid,
-      host: hostname(),
-      user: "someone",
-      since: "2026-12-01T00:00:00.000Z",
-      command: "cleanup-volumes",
-      planDigest: "sha256:other",
-    };
-    writeFileSync(join(state, `${createHash("sha256").update(id).digest("hex").slice(0, 32)}.lock`), JSON.stringify(holder));
+    holdLock(w.env.XDG_STATE_HOME as string, id);
     const r = await run([...applyArgs, "--target", "payments", "--yes", "--format", "json"], w);
     expect(r.code).toBe(5);
     const status = Object.fromEntries(r.json.fleet.scopes.map((s: { name: string; status: string }) => [s.name, s.status]));

@@ -1,11 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { hostname } from "node:os";
-import { join } from "node:path";
 import { runBin } from "../support/bin.ts";
 import { workspace } from "../support/e2e-env.ts";
-import { FleetMoto, roleArn } from "../support/fleet-moto.ts";
+import { FleetMoto, holdLock, roleArn } from "../support/fleet-moto.ts";
 import { violations } from "../support/outcome.ts";
 import { mdTable, recordSection } from "../support/reliability-log.ts";
 
@@ -103,21 +99,6 @@ function targetsYaml(s: Scenario): string {
     (x) => `  - name: ${x.name}\n    kind: aws\n    account: "${x.account}"\n    roles: ["${roleArn(x.account)}"]\n    regions: [${REGIONS.join(", ")}]\n`,
   );
   return `targets:\n${t.join("")}`;
-}
-
-function holdLock(stateHome: string, id: string): void {
-  const dir = join(stateHome, "opsctl", "locks");
-  mkdirSync(dir, { recursive: true });
-  const holder = {
-    id,
-    pid: process.pid,
-    host: hostname(),
-    user: "someone",
-    since: "2026-12-01T00:00:00.000Z",
-    command: "cleanup-volumes",
-    planDigest: "sha256:x",
-  };
-  writeFileSync(join(dir, `${createHash("sha256").update(id).digest("hex").slice(0, 32)}.lock`), JSON.stringify(holder));
 }
 
 describe("multi-scope runs under failure", () => {

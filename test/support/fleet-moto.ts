@@ -1,4 +1,7 @@
-import { writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
 import { CreateVolumeCommand, DescribeVolumesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutRolePolicyCommand, PutUserPolicyCommand } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
@@ -121,4 +124,15 @@ export class FleetMoto {
     const r = await fetch(`${this.url}/moto-api/reset-auth`, { method: "POST", body: String(n), headers: { "content-type": "text/plain" } });
     if (!r.ok) throw new Error(`moto reset-auth failed: ${r.status}`);
   }
+}
+
+/**
+ * A lock another live run holds (this test process's pid on this host, so it is not stale),
+ * in the local lock store under XDG_STATE_HOME: what src/core/lock/local.ts writes.
+ */
+export function holdLock(stateHome: string, id: string, command = "cleanup-volumes"): void {
+  const dir = join(stateHome, "opsctl", "locks");
+  mkdirSync(dir, { recursive: true });
+  const holder = { id, pid: process.pid, host: hostname(), user: "someone", since: "2026-12-01T00:00:00.000Z", command, planDigest: "sha256:other" };
+  writeFileSync(join(dir, `${createHash("sha256").update(id).digest("hex").slice(0, 32)}.lock`), JSON.stringify(holder));
 }

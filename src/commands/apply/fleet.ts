@@ -1,6 +1,5 @@
 import * as v from "valibot";
 import type { Flags, GroupCommand, PlannableCommand } from "../../core/command.ts";
-import { coreContext, loadConfigFor } from "../../core/context.ts";
 import type { Deps } from "../../core/deps.ts";
 import { OpsError, type Problem, usageError, validationError } from "../../core/errors.ts";
 import { fleetExit } from "../../core/fleet/exit.ts";
@@ -8,12 +7,12 @@ import { type FleetPlan, FleetPlanSchema, fleetDigest, type ScopeSection, sectio
 import { runPool } from "../../core/fleet/pool.ts";
 import { type FleetScopeResult, scopeErrors, scopeOutcome } from "../../core/fleet/results.ts";
 import { type ScopeSpec, scopesOf } from "../../core/fleet/scopes.ts";
+import { setUpFleet } from "../../core/fleet/setup.ts";
 import { problemsToErrors, type Report } from "../../core/report.ts";
 import { checkAgeAndVersion, checkSavedPlan } from "../../core/saved-plan.ts";
 import { closest } from "../../core/suggest.ts";
-import { describeConfigKey, loadTargets } from "../../core/targets/load.ts";
 import type { Target } from "../../core/targets/model.ts";
-import { ApiBudget, DEFAULT_SHARE } from "../../providers/aws/budget.ts";
+import type { ApiBudget } from "../../providers/aws/budget.ts";
 import { applySaved, checkProducer, findPlannable } from "./saved.ts";
 
 /** Statuses a section may be applied from (a read-only target's is planned but never applied). */
@@ -43,34 +42,13 @@ export async function applyFleet(raw: unknown, file: string, o: { deps: Deps; fl
   }
   const chosen = chooseScopes(plan, file, (flags.scope as string[] | undefined) ?? []);
   const environment = plan.selection.environment;
-  const { resolved } = await loadConfigFor(
-    cmd,
-    deps,
-    { config: flags.config, "max-scopes": flags["max-scopes"], "max-failed-scopes": flags["max-failed-scopes"] },
-    environment,
-  );
-  const config = resolved.config;
-  if (!cmd.readOnly && config.protectedEnvironments.includes(environment) && flags.yes !== true) {
-    throw usageError([{ message: `environment '${environment}' is protected: pass --yes to apply across targets`, source: { kind: "flag", name: "--yes" } }]);
-  }
   const recorded = plan.selection.source.startsWith("--targets ") ? plan.selection.source.slice("--targets ".length) : undefined;
-  const spec = await loadTargets({
-    file: typeof flags.targets === "string" ? flags.targets : recorded,
-    cwd: deps.cwd,
-    config,
-    sourceOfConfig: describeConfigKey(resolved, "targets"),
-    redactor: deps.redactor,
+  const { spec, maxScopes, maxFailed, budget, sessionName, core } = await setUpFleet(cmd, deps, flags, {
+    environment,
+    targetsFile: typeof flags.targets === "string" ? flags.targets : recorded,
+    applying: true,
+    protectedSource: "--yes",
   });
-  const maxScopes = config.fleet.maxScopes;
-  const maxFailed = config.fleet.maxFailedScopes;
-  const budget = new ApiBudget(
-    { share: config.aws.apiBudget?.share ?? DEFAULT_SHARE, operations: config.aws.apiBudget?.operations ?? {} },
-    undefined,
-    deps.signal,
-  );
-  const sessionName = `opsctl-${cmd.name}`.slice(0, 64);
-  const core = (region: string, account: string) =>
-    coreContext({ ...deps, binding: { name: "identity", budget } }, flags, resolved, { environment, region: config.region ?? region, account });
 
   const pooled = await runPool<ScopeSection, { result: FleetScopeResult; bad: boolean }>(
     chosen,
@@ -194,24 +172,16 @@ async function applySection(cmd: PlannableCommand, section: ScopeSection, file: 
     ...(section.identity?.context ? { context: section.identity.context } : {}),
     identity: section.identity,
   };
-  const fail = (exit: "validation" | "remote", message: string): FleetScopeResult =>
-    scopeOutcome(
-      base,
-      section.scope.environment,
-      {
-        command: cmd.name,
-        mode: "apply",
-        scope: section.scope,
-        plan: section.plan,
-        result: null,
-        exit,
-        errors: problemsToErrors(exit, [{ message }]),
-        view: "error",
-      },
-      false,
-    );
+  /** The scope ended before its apply started: with this error (or none, for a skip), as the JSON and text views show it. */
+  const ended = (spec: ScopeSpec, e: OpsError | undefined): FleetScopeResult => {
+    const exit = e?.exit ?? "ok";
+    const errors = e ? problemsToErrors(exit, e.problems) : [];
+    const report = { command: cmd.name, mode: "apply" as const, scope: section.scope, plan: section.plan, result: null, exit, errors, view: "error" };
+    return scopeOutcome(spec, section.scope.environment, report, false);
+  };
+  const fail = (exit: "validation" | "remote", message: string) => ended(base, new OpsError(exit, message));
   if (section.mode === "read-only") {
-    return { ...fail("validation", ""), status: "skipped", exit: "ok", errors: [], skipReason: "read-only target: planned, never applied" };
+    return { ...ended(base, undefined), status: "skipped", skipReason: "read-only target: planned, never applied" };
   }
   if (!target) return fail("validation", `${where}: target ${section.target} is no longer in the targets; nothing was changed`);
   const changed = targetChanged(target, section);
@@ -220,37 +190,21 @@ async function applySection(cmd: PlannableCommand, section: ScopeSection, file: 
     return fail("validation", `${where}: account ${target.account} is now in the blocked list; nothing was changed`);
   }
   if (section.status === "no-op" || !section.plan) {
-    return { ...fail("validation", ""), status: "no-op", exit: "ok", errors: [] };
+    return { ...ended(base, undefined), status: "no-op" };
   }
   let bound: ScopeSpec = base;
   if (target.kind === "aws") {
     // The identity is established again (role chain, STS account check) before the scope's apply starts.
     const [s] = await scopesOf({ ...target, regions: [section.scope.region as string] }, o.core, o.sessionName);
     bound = s as ScopeSpec;
-    if (bound.failure) {
-      return scopeOutcome(
-        bound,
-        section.scope.environment,
-        {
-          command: cmd.name,
-          mode: "apply",
-          scope: section.scope,
-          plan: section.plan,
-          result: null,
-          exit: bound.failure.exit,
-          errors: problemsToErrors(bound.failure.exit, bound.failure.problems),
-          view: "error",
-        },
-        false,
-      );
-    }
+    if (bound.failure) return ended(bound, bound.failure);
   }
   let saved: ReturnType<typeof checkSavedPlan>;
   try {
     saved = checkSavedPlan(section.plan, where, o.deps, o.maxAge);
   } catch (e) {
     if (!(e instanceof OpsError)) throw e;
-    return fail("validation", e.problems.map((p) => p.message).join("; "));
+    return ended(base, e);
   }
   const { scope: _s, targets: _t, "max-scopes": _m, "max-failed-scopes": _f, ...rest } = o.flags;
   const flags: Flags = {

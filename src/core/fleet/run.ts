@@ -1,14 +1,12 @@
 import { resolve } from "node:path";
-import { ApiBudget, DEFAULT_SHARE } from "../../providers/aws/budget.ts";
+import type { ApiBudget } from "../../providers/aws/budget.ts";
 import type { Flags, PlannableCommand } from "../command.ts";
-import { coreContext, loadConfigFor } from "../context.ts";
 import type { Deps } from "../deps.ts";
 import { isOpsError, type OpsError, usageError } from "../errors.ts";
 import type { ExitName } from "../exit-codes.ts";
 import { writeJsonFile } from "../json-stream.ts";
 import type { PlannableInvocation } from "../pipeline.ts";
 import { problemsToErrors, type Report } from "../report.ts";
-import { describeConfigKey, loadTargets } from "../targets/load.ts";
 import type { Selection } from "../targets/model.ts";
 import { selectTargets } from "../targets/select.ts";
 import { fleetExit } from "./exit.ts";
@@ -16,6 +14,7 @@ import { FLEET_PLAN_SCHEMA_ID, type FleetPlan, type FleetSelection, sealFleetPla
 import { runPool } from "./pool.ts";
 import { type FleetScopeResult, scopeErrors, scopeOutcome, skippedScope } from "./results.ts";
 import { type ScopeSpec, scopesOf } from "./scopes.ts";
+import { setUpFleet } from "./setup.ts";
 
 /**
  * One command over many scopes (README "Many accounts, regions and clusters"): the
@@ -52,20 +51,11 @@ export async function runFleet(cmd: PlannableCommand, inv: PlannableInvocation, 
         { message: "--out saves a plan and needs --dry-run (apply a saved plan with `opsctl apply FILE`)", source: { kind: "flag", name: "--out" } },
       ]);
     }
-    // The fleet flags go through the config schema like any configKey flag (fleet.maxScopes ≥ 1 …).
-    const { resolved } = await loadConfigFor(
-      cmd,
-      deps,
-      { config: flags.config, "max-scopes": flags["max-scopes"], "max-failed-scopes": flags["max-failed-scopes"] },
+    const { spec, maxScopes, maxFailed, budget, sessionName, core } = await setUpFleet(cmd, deps, flags, {
       environment,
-    );
-    const config = resolved.config;
-    const spec = await loadTargets({
-      file: typeof flags.targets === "string" ? flags.targets : undefined,
-      cwd: deps.cwd,
-      config,
-      sourceOfConfig: describeConfigKey(resolved, "targets"),
-      redactor: deps.redactor,
+      targetsFile: typeof flags.targets === "string" ? flags.targets : undefined,
+      applying: !dryRun,
+      protectedSource: "--environment",
     });
     const selection = selectTargets(spec, {
       names: (flags.target as string[] | undefined) ?? [],
@@ -74,22 +64,6 @@ export async function runFleet(cmd: PlannableCommand, inv: PlannableInvocation, 
       source: spec.source,
     });
     refuseKinds(cmd, selection);
-    if (!dryRun && !cmd.readOnly && config.protectedEnvironments.includes(environment) && flags.yes !== true) {
-      // One run touches many scopes: there is no per-scope prompt; the confirmation is --yes.
-      throw usageError([
-        { message: `environment '${environment}' is protected: pass --yes to apply across targets`, source: { kind: "flag", name: "--environment" } },
-      ]);
-    }
-    const maxScopes = config.fleet.maxScopes;
-    const maxFailed = config.fleet.maxFailedScopes;
-    const budget = new ApiBudget(
-      { share: config.aws.apiBudget?.share ?? DEFAULT_SHARE, operations: config.aws.apiBudget?.operations ?? {} },
-      undefined,
-      deps.signal,
-    );
-    const sessionName = `opsctl-${cmd.name}`.slice(0, 64);
-    const core = (region: string, account: string) =>
-      coreContext({ ...deps, binding: { name: "identity", budget } }, flags, resolved, { environment, region: config.region ?? region, account });
 
     // Identities first (at most --max-scopes targets at once): a target whose chain fails fails all its scopes.
     const expanded = await runPool(selection.targets, { max: maxScopes, signal: deps.signal, failed: () => false }, (t) => scopesOf(t, core, sessionName));

@@ -38,7 +38,7 @@ export interface EbsRestorePort {
 }
 
 export async function createEbsRestore(opts: AwsClientOptions): Promise<EbsRestorePort> {
-  const sdk = await import("@aws-sdk/client-ec2");
+  const sdk = await import("./sdk/ec2.ts");
   const client = awsClient(sdk.EC2Client, "ec2", opts);
   // CreateVolume is idempotent only with a ClientToken; one attempt per call, and the
   // scratch tracker finds a volume an unanswered call may still have made by its tags.

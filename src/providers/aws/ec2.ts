@@ -56,7 +56,7 @@ export interface Ec2Port {
 }
 
 export async function createEc2(opts: AwsClientOptions): Promise<Ec2Port> {
-  const sdk = await import("@aws-sdk/client-ec2");
+  const sdk = await import("./sdk/ec2.ts");
   const client = awsClient(sdk.EC2Client, "ec2", opts);
   // CreateSnapshot is not idempotent (no client token): it gets one attempt per call, and the
   // caller re-reads state before trying again instead of letting the SDK retry blindly.

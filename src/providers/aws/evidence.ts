@@ -37,7 +37,7 @@ export interface AwsEvidencePort {
 export async function createAwsEvidence(opts: AwsClientOptions): Promise<AwsEvidencePort> {
   // Each SDK is loaded the first time its service is read: a run limited to EC2 never parses the Logs client.
   const ec2 = lazy(async () => {
-    const sdk = await import("@aws-sdk/client-ec2");
+    const sdk = await import("./sdk/ec2.ts");
     return { sdk, client: awsClient(sdk.EC2Client, "ec2", opts) };
   });
   const logs = lazy(async () => {

@@ -112,7 +112,7 @@ function firstLine(s: string): string {
 
 /** The regions enabled for the credentials' account (EC2 DescribeRegions), sorted: `regions: all` resolved at plan time. */
 export async function listRegions(opts: AwsClientOptions): Promise<string[]> {
-  const { EC2Client, DescribeRegionsCommand } = await import("@aws-sdk/client-ec2");
+  const { EC2Client, DescribeRegionsCommand } = await import("./sdk/ec2.ts");
   const ec2 = awsClient(EC2Client, "ec2", opts);
   try {
     const r = await ec2.send(new DescribeRegionsCommand({}));

@@ -317,6 +317,13 @@ describe("db-maintenance failures: the documented exit code, a clear message, no
     const root = postgres(pgPeers().adminUrl, { max: 1, onnotice: () => {} });
     await root.unsafe("drop role if exists canary_maint");
     await root.unsafe(`create role canary_maint login password '${CANARY}' in role opsctl`);
+    // The role reaches the streaming replica a moment later: wait for it, or the replica's login fails (was flaky).
+    const replica = postgres(pgPeers().replicaAdminUrl, { max: 1, onnotice: () => {} });
+    try {
+      for (let i = 0; i < 100 && !(await replica`select 1 from pg_roles where rolname = 'canary_maint'`).length; i++) await Bun.sleep(100);
+    } finally {
+      await replica.end();
+    }
     try {
       const { dir, env } = ws();
       const swap = (dsn: string) => dsn.replace("opsctl:opsctl-test-pw", `canary_maint:${CANARY}`);

@@ -39,13 +39,7 @@ export function checkSavedPlan(raw: unknown, path: string, deps: Deps, maxAge: s
   if (schema !== PLAN_SCHEMA_ID) {
     throw validationError([{ message: `${path}: plan schema is ${JSON.stringify(schema ?? null)}, this opsctl reads ${PLAN_SCHEMA_ID}`, source: src }]);
   }
-  const parsed = v.safeParse(PlanSchema, raw);
-  if (!parsed.success) {
-    throw validationError(
-      parsed.issues.slice(0, 5).map((i) => ({ message: `${path}: ${(i.path ?? []).map((p) => p.key).join(".") || "(top)"}: ${i.message}`, source: src })),
-    );
-  }
-  const plan = parsed.output;
+  const plan = parseOrRefuse(PlanSchema, raw, path);
   const problems: Problem[] = [];
   if (planDigest(plan) !== plan.digest) {
     problems.push({ message: `${path}: digest mismatch: the plan was changed after it was made (tampered or edited); make a new plan`, source: src });
@@ -53,6 +47,18 @@ export function checkSavedPlan(raw: unknown, path: string, deps: Deps, maxAge: s
   problems.push(...checkAgeAndVersion(plan, path, deps, maxAge));
   if (problems.length) throw new OpsError("validation", problems, { hint: "Nothing was changed." });
   return plan;
+}
+
+/** A plan document against its schema; the first five problems, each with its key path, are exit 3. */
+export function parseOrRefuse<S extends v.GenericSchema>(schema: S, raw: unknown, path: string): v.InferOutput<S> {
+  const parsed = v.safeParse(schema, raw);
+  if (parsed.success) return parsed.output;
+  throw validationError(
+    parsed.issues.slice(0, 5).map((i) => ({
+      message: `${path}: ${(i.path ?? []).map((p) => p.key).join(".") || "(top)"}: ${i.message}`,
+      source: { kind: "plan" as const, name: path },
+    })),
+  );
 }
 
 /** Made by a compatible opsctl, not from the future, not older than --max-age. */

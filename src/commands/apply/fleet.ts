@@ -1,15 +1,13 @@
-import * as v from "valibot";
 import type { Flags, GroupCommand, PlannableCommand } from "../../core/command.ts";
 import type { Deps } from "../../core/deps.ts";
 import { OpsError, type Problem, usageError, validationError } from "../../core/errors.ts";
-import { fleetExit } from "../../core/fleet/exit.ts";
 import { type FleetPlan, FleetPlanSchema, fleetDigest, type ScopeSection, sectionDigest } from "../../core/fleet/plan.ts";
 import { runPool } from "../../core/fleet/pool.ts";
-import { type FleetScopeResult, scopeErrors, scopeOutcome } from "../../core/fleet/results.ts";
-import { type ScopeSpec, scopesOf } from "../../core/fleet/scopes.ts";
+import { type FleetScopeResult, fleetReport, notStarted, scopeOutcome } from "../../core/fleet/results.ts";
+import { bindScope, type ScopeSpec, scopesOf } from "../../core/fleet/scopes.ts";
 import { setUpFleet } from "../../core/fleet/setup.ts";
 import { problemsToErrors, type Report } from "../../core/report.ts";
-import { checkAgeAndVersion, checkSavedPlan } from "../../core/saved-plan.ts";
+import { checkAgeAndVersion, checkSavedPlan, parseOrRefuse } from "../../core/saved-plan.ts";
 import { closest } from "../../core/suggest.ts";
 import type { Target } from "../../core/targets/model.ts";
 import type { ApiBudget } from "../../providers/aws/budget.ts";
@@ -52,44 +50,21 @@ export async function applyFleet(raw: unknown, file: string, o: { deps: Deps; fl
 
   const pooled = await runPool<ScopeSection, { result: FleetScopeResult; bad: boolean }>(
     chosen,
-    { max: maxScopes, ...(maxFailed === undefined ? {} : { maxFailed: Number(maxFailed) }), signal: deps.signal, failed: (r) => r.bad },
+    { max: maxScopes, ...(maxFailed === undefined ? {} : { maxFailed }), signal: deps.signal, failed: (r) => r.bad },
     async (section) => {
       const result = await applySection(cmd, section, file, { ...o, spec, blocked: spec.blocked, core, sessionName, budget });
       return { result, bad: result.status === "failed" || result.status === "locked" };
     },
   );
   const scopes = pooled.results.map((r, i) => r?.result ?? notStarted(chosen[i] as ScopeSection, pooled.stoppedBy, maxFailed));
-  const exit = fleetExit(scopes.map((s) => ({ status: s.status, exit: s.exit, missing: s.missing })));
-  return {
-    command: cmd.name,
-    mode: "apply",
-    scope: null,
-    plan: null,
-    result: null,
-    exit,
-    errors: scopeErrors(scopes),
-    view: "fleet",
-    fleet: {
-      plan,
-      scopes,
-      maxScopes,
-      ...(maxFailed === undefined ? {} : { maxFailedScopes: Number(maxFailed) }),
-      ...(pooled.stoppedBy ? { stoppedBy: pooled.stoppedBy } : {}),
-    },
-    ...(budget.usage().calls ? { apiCalls: budget.usage() } : {}),
-  };
+  const base: Report = { command: cmd.name, mode: "apply", scope: null, plan: null, result: null, exit: "ok", errors: [], view: "fleet" };
+  return fleetReport(base, { plan, scopes, maxScopes, maxFailed, stoppedBy: pooled.stoppedBy, usage: budget.usage() });
 }
 
 /** Schema, top digest (the header and the recorded section digests), version and age: each failure is exit 3. */
 function checkFleetPlan(raw: unknown, file: string, deps: Deps, maxAge: string): FleetPlan {
   const src = { kind: "plan" as const, name: file };
-  const parsed = v.safeParse(FleetPlanSchema, raw);
-  if (!parsed.success) {
-    throw validationError(
-      parsed.issues.slice(0, 5).map((i) => ({ message: `${file}: ${(i.path ?? []).map((p) => p.key).join(".") || "(top)"}: ${i.message}`, source: src })),
-    );
-  }
-  const plan = parsed.output;
+  const plan = parseOrRefuse(FleetPlanSchema, raw, file);
   const problems: Problem[] = [];
   if (fleetDigest(plan) !== plan.digest) {
     problems.push({
@@ -207,16 +182,7 @@ async function applySection(cmd: PlannableCommand, section: ScopeSection, file: 
     return ended(base, e);
   }
   const { scope: _s, targets: _t, "max-scopes": _m, "max-failed-scopes": _f, ...rest } = o.flags;
-  const flags: Flags = {
-    ...rest,
-    ...(target.kind === "aws" ? { region: section.scope.region, account: section.scope.account } : {}),
-    ...(target.kind === "kubernetes" ? { context: bound.context, ...(target.kubeconfig ? { kubeconfig: target.kubeconfig } : {}) } : {}),
-  };
-  const deps: Deps = {
-    ...o.deps,
-    binding: { name: section.name, budget: o.budget, ...(bound.awsCredentials ? { awsCredentials: bound.awsCredentials } : {}) },
-  };
-  const report = await applySaved(saved, where, { deps, flags, root: o.root });
+  const report = await applySaved(saved, where, { ...bindScope(bound, o.deps, rest, o.budget), root: o.root });
   return scopeOutcome({ ...bound, identity: bound.identity ?? section.identity }, section.scope.environment, report, false);
 }
 
@@ -230,25 +196,4 @@ function targetChanged(t: Target, s: ScopeSection): string | undefined {
   }
   if (t.kind === "kubernetes" && s.identity?.context && !t.contexts.includes(s.identity.context)) return `context ${s.identity.context} is no longer listed`;
   return undefined;
-}
-
-function notStarted(s: ScopeSection, stoppedBy: "max-failed" | "signal" | undefined, maxFailed: unknown): FleetScopeResult {
-  const interrupted = stoppedBy === "signal";
-  return {
-    name: s.name,
-    target: s.target,
-    kind: s.kind,
-    mode: s.mode,
-    tags: s.tags,
-    scope: s.scope,
-    identity: s.identity,
-    status: "skipped",
-    exit: interrupted ? "interrupted" : "remote",
-    skipReason: interrupted ? "not started: the run was interrupted" : `not started: ${maxFailed} scope(s) failed (--max-failed-scopes ${maxFailed})`,
-    missing: true,
-    plan: s.plan,
-    result: null,
-    summary: { planned: s.plan?.actions.length ?? 0, applied: 0, failed: 0, skipped: 0, notReached: s.plan?.actions.length ?? 0 },
-    errors: [],
-  };
 }

@@ -2,6 +2,7 @@ import type { ExitName } from "../exit-codes.ts";
 import type { Plan, Scope } from "../plan.ts";
 import { type ErrorEntry, type ExecutionResult, type Report, type Summary, summarize } from "../report.ts";
 import type { ApiUsage } from "../usage.ts";
+import { fleetExit } from "./exit.ts";
 import type { FleetPlan, ScopeIdentityRecord, ScopeStatus } from "./plan.ts";
 import type { ScopeSpec } from "./scopes.ts";
 
@@ -70,13 +71,8 @@ export function scopeOutcome(s: ScopeSpec, environment: string, report: Report, 
   if (readOnlyTarget && planned) status = "skipped";
   const result = report.mode === "apply" ? ((report.result as ExecutionResult | null) ?? null) : null;
   return {
-    name: s.name,
-    target: s.target.name,
-    kind: s.target.kind,
-    mode: s.target.mode,
-    tags: s.target.tags,
-    scope: report.scope ?? scopeOf(s, environment),
-    identity: s.identity,
+    ...fieldsOf(s, environment),
+    ...(report.scope ? { scope: report.scope } : {}),
     status,
     exit: report.exit,
     ...(status === "skipped" ? { skipReason: "read-only target: planned, never applied" } : {}),
@@ -88,8 +84,10 @@ export function scopeOutcome(s: ScopeSpec, environment: string, report: Report, 
   };
 }
 
-/** A scope that never started: after --max-failed-scopes failures, or after SIGINT/SIGTERM. */
-export function skippedScope(s: ScopeSpec, environment: string, why: "interrupted" | "max-failed", maxFailed: unknown): FleetScopeResult {
+/** Who a scope is, as every section and result names it. */
+export type ScopeFields = Pick<FleetScopeResult, "name" | "target" | "kind" | "mode" | "tags" | "scope" | "identity">;
+
+export function fieldsOf(s: ScopeSpec, environment: string): ScopeFields {
   return {
     name: s.name,
     target: s.target.name,
@@ -98,14 +96,68 @@ export function skippedScope(s: ScopeSpec, environment: string, why: "interrupte
     tags: s.target.tags,
     scope: scopeOf(s, environment),
     identity: s.identity,
+  };
+}
+
+/**
+ * A scope that never started: after --max-failed-scopes failures (stoppedBy "max-failed"),
+ * or after SIGINT/SIGTERM ("signal"). A planned scope of a saved plan keeps its plan; its
+ * actions count as not reached.
+ */
+export function notStarted(
+  s: ScopeFields & Pick<FleetScopeResult, "plan">,
+  stoppedBy: "max-failed" | "signal" | undefined,
+  maxFailed: number | undefined,
+): FleetScopeResult {
+  const interrupted = stoppedBy === "signal";
+  const n = s.plan?.actions.length ?? 0;
+  return {
+    name: s.name,
+    target: s.target,
+    kind: s.kind,
+    mode: s.mode,
+    tags: s.tags,
+    scope: s.scope,
+    identity: s.identity,
     status: "skipped",
-    exit: why === "interrupted" ? "interrupted" : "remote",
-    skipReason: why === "interrupted" ? "not started: the run was interrupted" : `not started: ${maxFailed} scope(s) failed (--max-failed-scopes ${maxFailed})`,
+    exit: interrupted ? "interrupted" : "remote",
+    skipReason: interrupted ? "not started: the run was interrupted" : `not started: ${maxFailed} scope(s) failed (--max-failed-scopes ${maxFailed})`,
     missing: true,
-    plan: null,
+    plan: s.plan,
     result: null,
-    summary: summarize(null, null),
+    summary: { planned: n, applied: 0, failed: 0, skipped: 0, notReached: n },
     errors: [],
+  };
+}
+
+/**
+ * The report of a run over many scopes (a direct run or `apply FILE`): one exit code from
+ * the scopes' ends (fleetExit), every scope's errors named by scope, the run's API calls.
+ */
+export function fleetReport(
+  base: Report,
+  o: {
+    plan: FleetPlan;
+    scopes: FleetScopeResult[];
+    maxScopes: number;
+    maxFailed: number | undefined;
+    stoppedBy: "max-failed" | "signal" | undefined;
+    usage: ApiUsage;
+  },
+): Report {
+  return {
+    ...base,
+    exit: fleetExit(o.scopes.map((s) => ({ status: s.status, exit: s.exit, missing: s.missing }))),
+    errors: scopeErrors(o.scopes),
+    view: "fleet",
+    fleet: {
+      plan: o.plan,
+      scopes: o.scopes,
+      maxScopes: o.maxScopes,
+      ...(o.maxFailed === undefined ? {} : { maxFailedScopes: o.maxFailed }),
+      ...(o.stoppedBy ? { stoppedBy: o.stoppedBy } : {}),
+    },
+    ...(o.usage.calls ? { apiCalls: o.usage } : {}),
   };
 }
 

@@ -9,11 +9,10 @@ import type { PlannableInvocation } from "../pipeline.ts";
 import { problemsToErrors, type Report } from "../report.ts";
 import type { Selection } from "../targets/model.ts";
 import { selectTargets } from "../targets/select.ts";
-import { fleetExit } from "./exit.ts";
 import { FLEET_PLAN_SCHEMA_ID, type FleetPlan, type FleetSelection, sealFleetPlan, sealSection } from "./plan.ts";
 import { runPool } from "./pool.ts";
-import { type FleetScopeResult, scopeErrors, scopeOutcome, skippedScope } from "./results.ts";
-import { type ScopeSpec, scopesOf } from "./scopes.ts";
+import { type FleetScopeResult, fieldsOf, fleetReport, notStarted, scopeOutcome } from "./results.ts";
+import { bindScope, type ScopeSpec, scopesOf } from "./scopes.ts";
 import { setUpFleet } from "./setup.ts";
 
 /**
@@ -72,27 +71,15 @@ export async function runFleet(cmd: PlannableCommand, inv: PlannableInvocation, 
     // Stable order: scopes start sorted by name, so two fleet runs take the per-scope locks in the same order.
     const pooled = await runPool<ScopeSpec, { result: FleetScopeResult; bad: boolean }>(
       specs,
-      { max: maxScopes, ...(maxFailed === undefined ? {} : { maxFailed: Number(maxFailed) }), signal: deps.signal, failed: (r) => r.bad },
+      { max: maxScopes, ...(maxFailed === undefined ? {} : { maxFailed }), signal: deps.signal, failed: (r) => r.bad },
       (s) => runScope(cmd, inv, s, budget, run),
     );
     const scopes: FleetScopeResult[] = pooled.results.map(
-      (r, i) => r?.result ?? skippedScope(specs[i] as ScopeSpec, environment, pooled.stoppedBy === "signal" ? "interrupted" : "max-failed", maxFailed),
+      (r, i) => r?.result ?? notStarted({ ...fieldsOf(specs[i] as ScopeSpec, environment), plan: null }, pooled.stoppedBy, maxFailed),
     );
     const plan = fleetPlanOf(cmd, deps, selectionRecord(selection, spec.source, flags), scopes);
-    const exit = fleetExit(scopes.map((s) => ({ status: s.status, exit: s.exit, missing: s.missing })));
     if (dryRun && typeof flags.out === "string") writeJsonFile(resolve(deps.cwd, flags.out), plan, deps.redactor, "--out");
-    return {
-      ...base(exit, scopeErrors(scopes)),
-      view: "fleet",
-      fleet: {
-        plan,
-        scopes,
-        maxScopes,
-        ...(maxFailed === undefined ? {} : { maxFailedScopes: Number(maxFailed) }),
-        ...(pooled.stoppedBy ? { stoppedBy: pooled.stoppedBy } : {}),
-      },
-      ...(budget.usage().calls ? { apiCalls: budget.usage() } : {}),
-    };
+    return fleetReport(base("ok", []), { plan, scopes, maxScopes, maxFailed, stoppedBy: pooled.stoppedBy, usage: budget.usage() });
   } catch (e) {
     if (!isOpsError(e)) throw e;
     return base(e.exit, problemsToErrors(e.exit, e.problems), e.hint);
@@ -131,15 +118,9 @@ async function runScope(
   }
   const readOnlyTarget = s.target.mode === "read-only" && inv.flags["dry-run"] !== true;
   const { targets: _t, target: _n, "target-tag": _g, out: _o, "max-scopes": _m, "max-failed-scopes": _f, ...rest } = inv.flags;
-  const flags: Flags = {
-    ...rest,
-    // A read-only target is planned, never applied.
-    ...(readOnlyTarget ? { "dry-run": true } : {}),
-    ...(s.target.kind === "aws" ? { region: s.region, account: s.target.account } : {}),
-    ...(s.target.kind === "kubernetes" ? { context: s.context, ...(s.target.kubeconfig ? { kubeconfig: s.target.kubeconfig } : {}) } : {}),
-  };
-  const deps: Deps = { ...inv.deps, binding: { name: s.name, budget, ...(s.awsCredentials ? { awsCredentials: s.awsCredentials } : {}) } };
-  const report = await run({ ...inv, deps, flags });
+  // A read-only target is planned, never applied.
+  const bound = bindScope(s, inv.deps, { ...rest, ...(readOnlyTarget ? { "dry-run": true } : {}) }, budget);
+  const report = await run({ ...inv, ...bound });
   const result = scopeOutcome(s, environment, report, inv.flags["dry-run"] === true, readOnlyTarget);
   return { result, bad: result.status === "failed" || result.status === "locked" };
 }

@@ -1,6 +1,8 @@
 import { resolveSecret } from "../../config/secrets.ts";
 import { awsOptions } from "../../providers/aws/context.ts";
+import type { Flags } from "../command.ts";
 import type { CoreContext } from "../context.ts";
+import type { Deps } from "../deps.ts";
 import { isOpsError, OpsError } from "../errors.ts";
 import type { ProviderTypes } from "../providers.ts";
 import type { AwsTarget, Target } from "../targets/model.ts";
@@ -60,6 +62,23 @@ export async function scopesOf(target: Target, core: (region: string, account: s
   } catch (e) {
     return failed(e);
   }
+}
+
+/**
+ * What one scope's run gets on top of the run's flags and deps: its region and account
+ * (AWS) or kubeconfig context (Kubernetes) as flags, and its credentials and the run's
+ * shared API budget as the binding its providers read.
+ */
+export function bindScope(s: ScopeSpec, deps: Deps, flags: Flags, budget: object): { deps: Deps; flags: Flags } {
+  const t = s.target;
+  return {
+    flags: {
+      ...flags,
+      ...(t.kind === "aws" ? { region: s.region, account: t.account } : {}),
+      ...(t.kind === "kubernetes" ? { context: s.context, ...(t.kubeconfig ? { kubeconfig: t.kubeconfig } : {}) } : {}),
+    },
+    deps: { ...deps, binding: { name: s.name, budget, ...(s.awsCredentials ? { awsCredentials: s.awsCredentials } : {}) } },
+  };
 }
 
 /** Why a target's scopes failed, for people: the message says which target and which role. */

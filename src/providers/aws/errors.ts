@@ -67,6 +67,7 @@ export function remoteFailure(service: string, endpoint: string | undefined, e: 
   return new OpsError("remote", [{ message: what }], { cause: e });
 }
 
-function firstLine(s: string): string {
+/** The first line of a service message, at most 300 characters: what an error message quotes. */
+export function firstLine(s: string): string {
   return (s.split("\n")[0] ?? s).slice(0, 300);
 }

@@ -1,6 +1,6 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { OpsError } from "../../core/errors.ts";
-import { awsErrorInfo, remoteFailure } from "./errors.ts";
+import { awsErrorInfo, firstLine, remoteFailure } from "./errors.ts";
 import { type AwsClientOptions, awsClient, instrument } from "./options.ts";
 
 /** Which roles a scope's run assumes, in order, from the operator's own credentials. */
@@ -104,10 +104,6 @@ function named(link: AwsCredentialIdentityProvider, role: string): AwsCredential
       throw Object.assign(new Error(`cannot assume ${role}: ${(e as Error).message}`, { cause: e }), { opsctlRole: role, name: "AssumeRoleFailed" });
     }
   };
-}
-
-function firstLine(s: string): string {
-  return (s.split("\n")[0] ?? s).slice(0, 300);
 }
 
 /** The regions enabled for the credentials' account (EC2 DescribeRegions), sorted: `regions: all` resolved at plan time. */

@@ -11,6 +11,13 @@ export function sha256(text: string): string {
 }
 
 /**
+ * Garbage per character hashed, for src/core/memory.ts: each member's sorted-key copy, its
+ * JSON, the pieces and the joined chunk. Measured on a 50k-volume dry run: at 3 the peak RSS
+ * was ~11 MB higher than at 6, for about the same CPU.
+ */
+const GARBAGE_PER_CHAR = 6;
+
+/**
  * sha256 of canonicalJson(value), fed to the hash piece by piece: the outer object and
  * arrays (a plan and its actions[], skipped[]) member by member, each member with the
  * native stringify. A 50k-volume plan is tens of MB of JSON; it is never one string.
@@ -25,9 +32,9 @@ export function canonicalSha256(value: unknown): string {
     size += s.length;
     if (size > 1 << 16) {
       hash.update(buf.join(""));
+      memoryCheckpoint(size * GARBAGE_PER_CHAR);
       buf = [];
       size = 0;
-      memoryCheckpoint();
     }
   };
   writeCanonical(value, out, 0);
@@ -68,7 +75,7 @@ function sortKeysShallow(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value).sort()) {
     const v = (value as Record<string, unknown>)[key];
-    if (v !== undefined) out[key] = v;
+    if (v !== undefined) define(out, key, v);
   }
   return out;
 }
@@ -79,9 +86,15 @@ function sortKeys(value: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {
       const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
+      if (v !== undefined) define(out, key, sortKeys(v));
     }
     return out;
   }
   return value;
+}
+
+/** A key named __proto__ is data (a tag can be called that), not the copy's prototype. */
+function define(out: Record<string, unknown>, key: string, v: unknown): void {
+  if (key === "__proto__") Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+  else out[key] = v;
 }

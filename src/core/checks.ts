@@ -5,8 +5,9 @@ import { type Plan, sealPlan } from "./plan.ts";
 /** A plan with more checks recorded (plan-level and per action), resealed. */
 export function withChecks(plan: Plan, v: Validation): Plan {
   const actions = plan.actions.map((a, i) => {
-    // Every action is copied: in a plan of tens of thousands, the old copies are garbage as we go (memory.ts).
-    if (i % 1024 === 1023) memoryCheckpoint();
+    // Every action is copied: in a plan of tens of thousands, the old copies are garbage as we
+    // go (memory.ts; about 1 KB per action with the lists it makes).
+    if (i % 1024 === 1023) memoryCheckpoint(1024 * 1024);
     return { ...a, checks: [...a.checks, ...(v.actions?.[a.id] ?? [])] };
   });
   const { digest: _old, ...rest } = plan;

@@ -20,13 +20,17 @@ export function writeJson(value: unknown, write: (s: string) => void): void {
   };
   const flush = () => {
     if (size) write(buf.join(""));
+    // The pieces, the joined chunk, its scrubbed and encoded copies (memory.ts).
+    memoryCheckpoint(size * GARBAGE_PER_CHAR);
     buf = [];
     size = 0;
-    memoryCheckpoint();
   };
   emit(value, "", 0, out);
   flush();
 }
+
+/** Garbage per character written: the stringified pieces, the joined chunk, its scrubbed and encoded copies. */
+const GARBAGE_PER_CHAR = 6;
 
 /** How many levels of objects and arrays are written member by member before falling back to the native stringify. */
 const STREAM_DEPTH = 3;

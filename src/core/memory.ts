@@ -1,16 +1,25 @@
 /**
  * Peak memory of large runs. Bun's collector (JavaScriptCore) lets garbage pile up until the
- * heap has grown well past what is live, and the allocator does not give the pages back: a
- * 50k-volume dry run had about 25 MB of live plan but a peak RSS of 300–370 MB, nearly all
- * of it the garbage of parsed DescribeVolumes pages and of the JSON pieces hashed and
- * written — each page's garbage is dead as soon as it was turned into actions.
+ * heap has grown well past what is live — on a machine with a lot of RAM it lets the heap
+ * double between collections — and the allocator keeps the pages it got. A 50k-volume dry
+ * run has about 25 MB of live plan, but parsing DescribeVolumes pages, hashing the plan and
+ * writing it make several hundred MB of short-lived garbage, and the peak RSS was the
+ * live data plus whatever garbage had piled up between two collections.
  *
- * Loops that make a lot of short-lived garbage call memoryCheckpoint() between steps: when
- * the process has grown by STEP_BYTES since the last collection, it asks the runtime for a
- * full collection, so freed memory is reused instead of the process growing. Below that
- * growth it costs one RSS read (~8 µs); each collection costs ~10–25 ms for a plan of tens of
- * thousands of actions; the growth threshold keeps them to about one per 1–2k volumes listed
- * (measured at 10k volumes: ~0.1 s of ~0.8 s CPU, peak RSS 165 → 145 MB).
+ * Loops that make a lot of short-lived garbage report how much they made since their last
+ * call (an estimate from the work done: volumes parsed, JSON characters produced, actions
+ * copied). Once STEP_BYTES of garbage is reported, the runtime is asked for a full
+ * collection, so the next garbage reuses the freed memory instead of growing the process.
+ *
+ * Why work and not RSS: the first version collected when RSS had grown by 16 MB since the
+ * last collection. RSS does not shrink after a collection, so each collection raised the
+ * mark by another 16 MB, and a 50k-volume run climbed in 16 MB steps to 160–170 MB. The
+ * runtime's own heap figures do not help either (Bun's heapUsed is what was live at the last
+ * collection, not what was allocated since).
+ *
+ * Each collection costs ~5–30 ms depending on what is live (a 50k-volume plan is the high
+ * end), so STEP_BYTES keeps them to about one per DescribeVolumes page and one per few MB of
+ * JSON; a run over a few hundred volumes never reaches it.
  *
  * The runtime's collector is reached by feature detection, as src/version.ts detects the
  * runtime: Bun's `Bun.gc`, or a `gc()` the runtime exposes (Node/Deno with --expose-gc);
@@ -28,30 +37,17 @@ function collector(): (() => void) | undefined {
   return undefined;
 }
 
-/** A checkpoint over an RSS reader and a collector (injected by tests). */
-export function createCheckpoint(readRss: () => number, collect: (() => void) | undefined, stepBytes = STEP_BYTES): () => void {
-  let last = -1;
-  return () => {
+/** A checkpoint over a collector (injected by tests): collects once `stepBytes` of garbage was reported. */
+export function createCheckpoint(collect: (() => void) | undefined, stepBytes = STEP_BYTES): (garbageBytes: number) => void {
+  let pending = 0;
+  return (garbageBytes) => {
     if (!collect) return;
-    const now = readRss();
-    if (last < 0) {
-      last = now;
-      return;
-    }
-    if (now - last < stepBytes) return;
+    pending += garbageBytes;
+    if (pending < stepBytes) return;
+    pending = 0;
     collect();
-    // RSS rarely shrinks after a collection: the freed memory is reused by what comes next.
-    last = readRss();
   };
 }
 
-function rss(): number {
-  try {
-    return process.memoryUsage.rss();
-  } catch {
-    return 0;
-  }
-}
-
-/** Collects garbage when the process has grown by more than STEP_BYTES since the last time; cheap otherwise. */
-export const memoryCheckpoint: () => void = createCheckpoint(rss, collector());
+/** Reports garbage made since the last call (an estimate, in bytes); collects once STEP_BYTES of it piled up. */
+export const memoryCheckpoint: (garbageBytes: number) => void = createCheckpoint(collector());

@@ -46,4 +46,13 @@ describe("streamed JSON", () => {
       expect(canonicalSha256(s)).toBe(sha256(before));
     }
   });
+
+  test("a key named __proto__ (a tag can be) is in the canonical JSON and so in the digest", () => {
+    const tags = JSON.parse('{"__proto__":"x","Environment":"staging"}');
+    const changed = JSON.parse('{"__proto__":"y","Environment":"staging"}');
+    const plan = { actions: [{ id: "delete:vol-1", resource: { tags } }] };
+    expect(canonicalJson(plan)).toBe('{"actions":[{"id":"delete:vol-1","resource":{"tags":{"Environment":"staging","__proto__":"x"}}}]}');
+    expect(canonicalSha256(plan)).toBe(sha256(canonicalJson(plan)));
+    expect(canonicalSha256({ actions: [{ id: "delete:vol-1", resource: { tags: changed } }] })).not.toBe(canonicalSha256(plan));
+  });
 });

@@ -1,4 +1,3 @@
-import { memoryCheckpoint } from "../../core/memory.ts";
 import type { Action, Skipped } from "../../core/plan.ts";
 import type { Ec2Port, Volume, VolumeQuery } from "../../providers/aws/ec2.ts";
 import { type Criteria, selectVolumes } from "./select.ts";
@@ -9,7 +8,8 @@ import { type Criteria, selectVolumes } from "./select.ts";
  * listing is done. Built during the listing, tens of thousands of long-lived actions ended
  * up scattered among the pages' garbage, and a collector that does not move objects cannot
  * give those half-used blocks back (src/core/memory.ts): a 50k-volume dry run peaked at
- * several times its live plan. Near-miss mode (--verbose) lists twice — the environment's
+ * several times its live plan. Each page's garbage is reported to core/memory.ts by the
+ * provider (src/providers/aws/ec2.ts). Near-miss mode (--verbose) lists twice — the environment's
  * volumes and every available one — to explain what was left out; a volume in both is taken once.
  */
 export async function discoverVolumes(ec2: Ec2Port, c: Criteria, nearMisses: boolean): Promise<{ actions: Action[]; skipped: Skipped[]; discovered: number }> {
@@ -25,10 +25,8 @@ export async function discoverVolumes(ec2: Ec2Port, c: Criteria, nearMisses: boo
         seen.add(v.id);
         volumes.push(v);
       }
-      memoryCheckpoint();
     }
   }
-  memoryCheckpoint();
   const r = selectVolumes(volumes, c, nearMisses);
   const byId = (a: { resource: { id: string } }, b: { resource: { id: string } }) =>
     a.resource.id < b.resource.id ? -1 : a.resource.id > b.resource.id ? 1 : 0;

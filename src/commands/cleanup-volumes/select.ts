@@ -32,8 +32,9 @@ export function selectVolumes(volumes: Volume[], c: Criteria, nearMisses: boolea
 
   const sorted = [...volumes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const [i, v] of sorted.entries()) {
-    // Tens of thousands of actions are built here: garbage of the building is collected as we go (core/memory.ts).
-    if (i % 2048 === 2047) memoryCheckpoint();
+    // Tens of thousands of actions are built here: the garbage of building one (dates, strings,
+    // keys) is about 1 KB, collected as we go (core/memory.ts).
+    if (i % 2048 === 2047) memoryCheckpoint(2048 * 1024);
     const envValue = v.tags[c.environmentTag];
     const ageMs = c.now.getTime() - v.createTime.getTime();
     const ageDays = Math.floor(ageMs / DAY);

@@ -31,8 +31,8 @@ interface Probe {
 export async function validateVolumes(plan: Plan, ec2: Ec2Port, mode: ValidationMode, ignoreTags: readonly string[] = []): Promise<Validation> {
   const probes = new Map<string, Probe>();
   for (const [i, a] of plan.actions.entries()) {
-    // Each action's context key is a short-lived string (src/core/memory.ts).
-    if (i % 1024 === 1023) memoryCheckpoint();
+    // Each action's context key is short-lived: the context object and its JSON, about 2 KB (src/core/memory.ts).
+    if (i % 1024 === 1023) memoryCheckpoint(1024 * 2048);
     // From the plan, not today's config: a saved plan is validated as it was made.
     const ops: Operation[] = ["DeleteVolume", ...(a.steps?.some((s) => s.operation === "CreateSnapshot") ? (["CreateSnapshot"] as const) : [])];
     for (const operation of ops) {

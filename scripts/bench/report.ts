@@ -157,8 +157,8 @@ function targets(r: BenchResults): string[][] {
       fiftyK ? mb(fiftyK.tools.opsctl?.rssMB) : "–",
       fiftyK ? (fiftyK.tools.opsctl?.rssMB ?? Infinity) < 150 : undefined,
       fiftyK && (fiftyK.tools.opsctl?.rssMB ?? Infinity) < 150
-        ? "One filtered listing, compact Volume records, actions built after the listing, and a collection whenever the process has grown by 16 MB (src/core/memory.ts)."
-        : "Where it goes (in-process, against an in-memory endpoint): a dry run over 100 volumes already peaks at about 90 MB (Bun, the AWS SDK, config and schema code); the plan of 18k actions is about 15–25 MB live; the rest is the AWS SDK's parsing of 54 DescribeVolumes pages (XML text, parse tree and deserialised objects: a few MB per page) and the heap's slack above what is live. Since the last report: near-misses only with `--verbose` (one listing, no 31k skips held), compact Volume records with shared strings, actions built after the listing, shared checks and summaries, and a collection whenever the process has grown by 16 MB (src/core/memory.ts); collecting more often (every 8 MB, ~40 collections) did not lower the peak further. What is left is mostly not ours to remove without replacing the SDK's deserialiser or holding the plan in a columnar form.",
+        ? "One filtered listing in pages of 500, compact Volume records with shared strings, actions built after the listing with shared checks, and collections paced by the garbage each step reports (src/core/memory.ts): the SDK's parse of a page (about 32 KB per volume), each MB of JSON hashed or written. Before, a collection came whenever RSS had grown 16 MB since the last one; RSS never shrinks, so each collection raised the mark by 16 MB and the same run peaked at 160–170 MB. Against an in-memory endpoint the 50k run now peaks at 132–137 MB: about 45 MB is Bun and opsctl before any call, 30 MB the AWS SDK's code and first answer, 25 MB the plan of 18k actions; the rest is the garbage of one page or one JSON chunk between collections."
+        : "Where it goes (against an in-memory endpoint, 50k volumes, 18k candidates): about 45 MB is Bun and opsctl before any call, 30 MB the AWS SDK's code and its first answer, 25 MB the plan of 18k actions, and the rest the garbage of one DescribeVolumes page or one JSON chunk between two collections (src/core/memory.ts collects once 16 MB of garbage is reported: about once per page). Measured there at 132–137 MB; a higher figure here is the SDK's parse of moto's larger answers or the collector's own timing, not a growing plan.",
     ),
     row(
       "CPU per 10k volumes within 2× of Custodian's",
@@ -187,21 +187,27 @@ function targets(r: BenchResults): string[][] {
       "the same against an in-memory EC2 endpoint (FAKE, 20 ms per call): is anything of opsctl's serialising?",
       f1 && f16 ? `whole run ${ms(f1.wallMs)} / ${ms(f16.wallMs)} = ${ratio(f1.wallMs, f16.wallMs)}` : "–",
       f1 && f16 ? f1.wallMs >= 8 * f16.wallMs : undefined,
-      `scripts/bench/FAKE-ec2-endpoint.ts answers every call after 20 ms, so the wall time is opsctl's own: discovery, 1 DryRun, ${Math.ceil((f1?.n ?? 0) / 100)} batched re-reads and ${f1?.n ?? 0} DeleteVolume. Nothing of opsctl's serialises the calls (${f1?.n ?? 0} × 20 ms / 16 = ${ms(((f1?.n ?? 0) * 20) / 16)} of waiting at --concurrency 16); what bounds it is CPU: ${f16 ? ms(f16.cpuMs) : "–"} of it for the run (about 2 ms per DeleteVolume: the SDK building, signing and parsing each call, plus opsctl's per-action log line and bookkeeping), on 2 cores shared with other sessions (load average in the apply section above). Measured before this run on a quieter moment, the same two applies took 23.7 s and 2.9 s (8.0×).`,
+      `scripts/bench/FAKE-ec2-endpoint.ts answers every call after 20 ms, so the wall time is opsctl's own: discovery, 1 DryRun, ${Math.ceil((f1?.n ?? 0) / 100)} batched re-reads and ${f1?.n ?? 0} DeleteVolume. Nothing of opsctl's serialises the calls (${f1?.n ?? 0} × 20 ms / 16 = ${ms(((f1?.n ?? 0) * 20) / 16)} of waiting at --concurrency 16); what bounds it is CPU: ${f16 ? ms(f16.cpuMs) : "–"} of it for the run (about 2 ms per DeleteVolume: the SDK building, signing and parsing each call, plus opsctl's per-action log line and bookkeeping), on 2 cores shared with other sessions (load average in the apply section above).${f1 && f16 && f1.wallMs >= 8 * f16.wallMs ? "" : " Measured on a quieter moment (the previous report), the same two applies took 23.7 s and 2.9 s (8.0×)."}`,
     ),
   ];
 }
 
 /** The 1-minute load average during the run, overall and by section: how busy the shared machine was. */
-function loadLine(load: NonNullable<BenchResults["load"]>): string {
+function loadLine(load: NonNullable<BenchResults["load"]>, cores: number): string {
   const stats = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
     return `${(s[0] as number).toFixed(1)} / ${(s[Math.floor(s.length / 2)] as number).toFixed(1)} / ${(s[s.length - 1] as number).toFixed(1)}`;
   };
   const sections = [...new Set(load.map((l) => l.section))].filter((x) => x !== "setup");
-  return `**The machine was not quiet.** It is shared with other sessions (2 cores); the 1-minute load average, sampled every 10 s during this run (min / median / max): ${stats(load.map((l) => l.load1))} overall; ${sections
+  const all = [...load.map((l) => l.load1)].sort((a, b) => a - b);
+  // Busy: the median load is above the machine's cores (the bench itself keeps about one busy).
+  const busy = (all[Math.floor(all.length / 2)] ?? 0) > cores;
+  const figures = `the 1-minute load average, sampled every 10 s during this run (min / median / max): ${stats(all)} overall; ${sections
     .map((x) => `${x} ${stats(load.filter((l) => l.section === x).map((l) => l.load1))}`)
-    .join("; ")}. Absolute times are therefore slow and noisy; the figures to read are the ratios against the baselines measured in the same run, round-robin.`;
+    .join("; ")}`;
+  return busy
+    ? `**The machine was not quiet.** It is shared with other sessions (${cores} cores); ${figures}. Absolute times are therefore slow and noisy; the figures to read are the ratios against the baselines measured in the same run, round-robin.`
+    : `The machine was mostly quiet (${cores} cores, shared with other sessions); ${figures}. The figures to read are still the ratios against the baselines measured in the same run, round-robin.`;
 }
 
 function table(head: string[], rows: string[][]): string {
@@ -237,7 +243,7 @@ function markdown(r: BenchResults): string {
     "Every figure is the median of several runs made in the same run as its baselines (round-robin, so a noisy moment hits every tool alike). Wall time is measured around the process; CPU time (user + system) and peak RSS are the process's own `getrusage` figures. All traffic goes to a moto server on 127.0.0.1 started by the bench. The machine is shared with other work, so treat small differences as noise.",
   );
   if (r.provenance) lines.push("", r.provenance);
-  if (r.load?.length) lines.push("", loadLine(r.load));
+  if (r.load?.length) lines.push("", loadLine(r.load, Number(/^(\d+) ×/.exec(r.machine)?.[1] ?? 2)));
   lines.push("");
   lines.push("## Targets");
   lines.push("");
@@ -315,7 +321,7 @@ function markdown(r: BenchResults): string {
   lines.push(table(["N", "tool", "calls per operation (endpoint)", "opsctl's own count"], apiRows));
   lines.push("");
   lines.push(
-    "Where opsctl's CPU goes, and what was ours: before issue 17 a 50k dry run sent one `DeleteVolume DryRun=true` per candidate (18,369 signed requests, each parsed as an error answer) — most of its 23 s of CPU, spent in the SDK; validation by authorization context removed those, and sealing the plan once, hashing and writing it member by member removed most of the rest. The JSON dry run then still listed twice for its near-miss report (the environment's volumes and every available one: 75k volumes parsed at 50k, 15k at 10k); near-misses are now listed only with `--verbose`, so a JSON dry run parses what the AWS CLI's filtered listing returns. A CPU profile at 10k now (`bun --cpu-prof`, in-process against an in-memory endpoint, 1.27 s sampled): the SDK's deserialisation of the pages 0.39 s (XML parsing 0.18 s), loading modules 0.23 s, opsctl's own code about 0.4 s (discovery and selection 0.12 s, validation and guardrails 0.10 s, hashing the plan 0.10 s, writing the JSON 0.08 s) and 0.15 s of collections asked for by src/core/memory.ts.",
+    "Where opsctl's CPU goes, and what was ours: before issue 17 a 50k dry run sent one `DeleteVolume DryRun=true` per candidate (18,369 signed requests, each parsed as an error answer) — most of its 23 s of CPU, spent in the SDK; validation by authorization context removed those, and sealing the plan once, hashing and writing it member by member removed most of the rest. The JSON dry run then still listed twice for its near-miss report (the environment's volumes and every available one: 75k volumes parsed at 50k, 15k at 10k); near-misses are now listed only with `--verbose`, so a JSON dry run parses what the AWS CLI's filtered listing returns. A CPU profile at 10k now (`bun --cpu-prof`, in-process against an in-memory endpoint, 1.1–1.3 s sampled over two runs): the SDK's deserialisation of the pages 0.22–0.30 s (XML parsing 0.10–0.15 s), loading modules about 0.2 s, opsctl's own code about 0.35 s (discovery and selection 0.07 s, validation and guardrails 0.09 s, hashing the plan 0.09 s, writing the JSON 0.13 s) and 0.27–0.29 s of collections asked for by src/core/memory.ts — about one per DescribeVolumes page and a few while hashing and writing: the price of the lower peak RSS (the previous, RSS-paced collections cost 0.15 s here and let the 50k run climb to 160–170 MB).",
   );
   lines.push("");
   lines.push("Same selection:");
@@ -367,7 +373,7 @@ function markdown(r: BenchResults): string {
   if (r.executorFake?.length) {
     const f1 = r.executorFake.find((a) => a.concurrency === 1);
     lines.push(
-      "The executor alone: the same apply against an in-memory EC2 endpoint (scripts/bench/FAKE-ec2-endpoint.ts, a FAKE made for these rows only) that answers every call after 20 ms, so nothing waits on moto's rate. The executor's code and a CPU profile of the --concurrency 16 apply (`bun --cpu-prof`, in-process, before this run) show nothing of opsctl's holding calls back: the executor keeps 16 in flight, the batched re-reads (100 ids per DescribeVolumes) stall the workers once per 100 actions for one round trip, and the API budget's token bucket (raised limits here) grants at once. The CPU is the SDK's per call (SigV4 signing, the HTTP request, parsing the answer: the larger part), then opsctl's info log line per action (consola formats each: about 0.16 ms per action) and a few collections (src/core/memory.ts, about 0.14 s in the run).",
+      "The executor alone: the same apply against an in-memory EC2 endpoint (scripts/bench/FAKE-ec2-endpoint.ts, a FAKE made for these rows only) that answers every call after 20 ms, so nothing waits on moto's rate. The executor's code and a CPU profile of the --concurrency 16 apply (`bun --cpu-prof`, in-process, before this run) show nothing of opsctl's holding calls back: the executor keeps 16 in flight, the batched re-reads (100 ids per DescribeVolumes) stall the workers once per 100 actions for one round trip, and the API budget's token bucket (raised limits here) grants at once. The CPU is the SDK's per call (SigV4 signing, the HTTP request, parsing the answer: the larger part), then opsctl's info log line per action (consola formats each: about 0.16 ms per action) and a few collections (src/core/memory.ts: the batched re-reads report their parsing, about one collection per 500 volumes read).",
     );
     lines.push("");
     lines.push(

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { runBin } from "../support/bin.ts";
 import { Moto, TEST_CREDS } from "../support/moto.ts";
 import { tempRepo } from "../support/tmp.ts";
@@ -99,4 +100,47 @@ describe("apply FILE: the plan's scope", () => {
     const r = await runBin(["apply", "p.json"], { cwd: dir, env: { ...env, OPSCTL_REGION: "us-east-1" } });
     expect(r.code).toBe(0);
   });
+
+  test("a plan checked against its account is checked again: another account's credentials → 3, nothing read or changed", async () => {
+    const { dir, env } = noRegionRepo();
+    const made = await runBin(
+      [
+        "cleanup-volumes",
+        "--environment",
+        "staging",
+        "--region",
+        "us-east-1",
+        "--account",
+        "123456789012",
+        "--older-than",
+        "1s",
+        "--dry-run",
+        "--out",
+        "p.json",
+      ],
+      { cwd: dir, env },
+    );
+    expect(made.code).toBe(10);
+    // Credentials of another account (moto answers for the role's account): its EC2 has none of
+    // the plan's volumes, so without the check every deletion would look already done.
+    const r = await runBin(["apply", "p.json"], { cwd: dir, env: { ...env, ...(await credentialsIn("222222222222")) } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("p.json: the credentials belong to account 222222222222, not the plan's account 123456789012");
+    expect(r.stderr).toContain("Nothing was changed.");
+    expect((await moto.volumeIds()).sort()).toEqual([...vols].sort());
+    const ok = await runBin(["apply", "p.json"], { cwd: dir, env });
+    expect(ok.code).toBe(0);
+    expect(await moto.volumeIds()).toEqual([]);
+  });
 });
+
+/** Temporary credentials of a role in another account, from moto's STS. */
+async function credentialsIn(account: string): Promise<Record<string, string>> {
+  const sts = new STSClient({
+    endpoint: moto.url,
+    region: "us-east-1",
+    credentials: { accessKeyId: TEST_CREDS.AWS_ACCESS_KEY_ID, secretAccessKey: TEST_CREDS.AWS_SECRET_ACCESS_KEY },
+  });
+  const c = (await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/elsewhere`, RoleSessionName: "apply-scope" }))).Credentials;
+  return { AWS_ACCESS_KEY_ID: c?.AccessKeyId ?? "", AWS_SECRET_ACCESS_KEY: c?.SecretAccessKey ?? "", AWS_SESSION_TOKEN: c?.SessionToken ?? "" };
+}

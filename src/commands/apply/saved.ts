@@ -11,6 +11,8 @@ import { unmetPreconditions } from "../../core/preconditions.ts";
 import { type ExecutionResult, problemsToErrors, type Report } from "../../core/report.ts";
 import { reconcileScope } from "../../core/saved-plan.ts";
 import { describeScope } from "../../core/scope-text.ts";
+import { awsOptions } from "../../providers/aws/context.ts";
+import { remoteFailure } from "../../providers/aws/errors.ts";
 
 /**
  * Applies one checked plan/v1 (a plan file, or one scope's section of a multi-scope plan):
@@ -126,6 +128,7 @@ function confirmScope(file: string, saved: Plan, flags: Flags, resolved: Resolve
 
 /** Under the lock: every precondition must still hold before the first mutation, then the control plane validates again. */
 async function recheck(cmd: PlannableCommand, ctx: RunContext, saved: Plan, file: string): Promise<void> {
+  await confirmAccount(cmd, ctx, saved, file);
   const drifted: Problem[] = [];
   const present: Plan["actions"] = [];
   for (const a of saved.actions) {
@@ -139,6 +142,30 @@ async function recheck(cmd: PlannableCommand, ctx: RunContext, saved: Plan, file
   const revalidated = await validatePlan(cmd, ctx, { ...saved, actions: present });
   const failed = failedChecks(revalidated);
   if (failed.length) throw validationError(failed, `${file}: nothing was changed.`);
+}
+
+/**
+ * A plan whose credentials were checked against its account when it was made (its
+ * `account` check) is checked again before anything is read: applied with another
+ * account's credentials, none of its resources would be found, and deletions would be
+ * reported as already done while nothing was deleted where the plan was made.
+ */
+async function confirmAccount(cmd: PlannableCommand, ctx: RunContext, saved: Plan, file: string): Promise<void> {
+  const expected = saved.scope.account;
+  if (!expected || !saved.checks.some((c) => c.name === "account" && c.status === "passed")) return;
+  // Commands that check their account do it through the sts provider (built-in ones all do).
+  if (!cmd.providers.some((p) => (typeof p === "string" ? p : p.name) === "sts")) return;
+  let actual: string;
+  try {
+    // STS answers in any region; a command without a region (IAM) asks the default one.
+    const sts = await ctx.provider("sts", { ...awsOptions(ctx), region: ctx.scope.region ?? "us-east-1" });
+    actual = await sts.callerAccount();
+  } catch (e) {
+    throw remoteFailure("STS", ctx.config.aws.endpoint, e);
+  }
+  if (actual !== expected) {
+    throw validationError([{ message: `${file}: the credentials belong to account ${actual}, not the plan's account ${expected}` }], "Nothing was changed.");
+  }
 }
 
 /**

@@ -24,7 +24,7 @@ export type { Action, Check, Operation, Plan, Precondition, Resource, Scope, Ski
 export type { LiveState } from "../core/preconditions.ts";
 export { defineProvider, type Phase, type ProviderDefinition, type ProviderTypes } from "../core/providers.ts";
 export type { ActionResult, ExecutionResult } from "../core/report.ts";
-export { awsOptions } from "../providers/aws/context.ts";
+export { awsOptions, callerAccount } from "../providers/aws/context.ts";
 export { awsErrorInfo, DENIED_CODES, remoteFailure } from "../providers/aws/errors.ts";
 export { type AwsClientOptions, awsClient } from "../providers/aws/options.ts";
 export { type CommandDefinition, defineCommand, planOnly, type SectionOf } from "./define.ts";

@@ -1,4 +1,4 @@
-import { awsOptions, defineReport, describeSource, parseDuration, remoteFailure, validationError } from "../../sdk/index.ts";
+import { awsOptions, callerAccount, defineReport, describeSource, parseDuration, remoteFailure, validationError } from "../../sdk/index.ts";
 import { ACCESS_REVIEW_DEFAULTS, type AccessReviewContext, AccessReviewSchema } from "./config.ts";
 import { type DecisionRow, decisionRows } from "./decisions.ts";
 import { gatherPopulation, type Population } from "./population.ts";
@@ -70,12 +70,7 @@ export const accessReview = defineReport({
     const opts = { ...awsOptions(ctx), region: ctx.scope.region ?? "us-east-1" };
     const endpoint = ctx.config.aws.endpoint;
     const asOf = ctx.deps.now();
-    let account: string;
-    try {
-      account = await (await ctx.provider("sts", opts)).callerAccount();
-    } catch (e) {
-      throw remoteFailure("STS", endpoint, e);
-    }
+    const account = await callerAccount(ctx);
     if (ctx.scope.account && ctx.scope.account !== account) {
       throw validationError([{ message: `credentials belong to account ${account}, not ${ctx.scope.account}` }], "Nothing was read.");
     }

@@ -4,6 +4,7 @@ import type { IamPort } from "../../providers/aws/iam.ts";
 import {
   awsOptions,
   type Check,
+  callerAccount,
   defineCommand,
   type Problem,
   parseDuration,
@@ -62,12 +63,7 @@ export const accessRevoke = defineCommand({
     const name = String(ctx.flags.decisions);
     const file = loadDecisions(ctx, name);
     const endpoint = ctx.config.aws.endpoint;
-    let account: string;
-    try {
-      account = await (await ctx.provider("sts", iamOpts(ctx))).callerAccount();
-    } catch (e) {
-      throw remoteFailure("STS", endpoint, e);
-    }
+    const account = await callerAccount(ctx);
     let live: Map<string, LiveUser>;
     try {
       live = await readLive(await iamOf(ctx), file);

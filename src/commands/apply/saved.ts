@@ -11,8 +11,7 @@ import { unmetPreconditions } from "../../core/preconditions.ts";
 import { type ExecutionResult, problemsToErrors, type Report } from "../../core/report.ts";
 import { reconcileScope } from "../../core/saved-plan.ts";
 import { describeScope } from "../../core/scope-text.ts";
-import { awsOptions } from "../../providers/aws/context.ts";
-import { remoteFailure } from "../../providers/aws/errors.ts";
+import { callerAccount } from "../../providers/aws/context.ts";
 
 /**
  * Applies one checked plan/v1 (a plan file, or one scope's section of a multi-scope plan):
@@ -155,14 +154,7 @@ async function confirmAccount(cmd: PlannableCommand, ctx: RunContext, saved: Pla
   if (!expected || !saved.checks.some((c) => c.name === "account" && c.status === "passed")) return;
   // Commands that check their account do it through the sts provider (built-in ones all do).
   if (!cmd.providers.some((p) => (typeof p === "string" ? p : p.name) === "sts")) return;
-  let actual: string;
-  try {
-    // STS answers in any region; a command without a region (IAM) asks the default one.
-    const sts = await ctx.provider("sts", { ...awsOptions(ctx), region: ctx.scope.region ?? "us-east-1" });
-    actual = await sts.callerAccount();
-  } catch (e) {
-    throw remoteFailure("STS", ctx.config.aws.endpoint, e);
-  }
+  const actual = await callerAccount(ctx);
   if (actual !== expected) {
     throw validationError([{ message: `${file}: the credentials belong to account ${actual}, not the plan's account ${expected}` }], "Nothing was changed.");
   }

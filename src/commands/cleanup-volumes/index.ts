@@ -1,6 +1,6 @@
 import type { Plan } from "../../core/plan.ts";
 import type { Ec2Port } from "../../providers/aws/ec2.ts";
-import { awsOptions, type Check, defineCommand, parseDuration, perRun, type RunContext, remoteFailure } from "../../sdk/index.ts";
+import { awsOptions, type Check, callerAccount, defineCommand, parseDuration, perRun, type RunContext, remoteFailure } from "../../sdk/index.ts";
 import { deleteVolumeHandler } from "./apply.ts";
 import { CLEANUP_VOLUMES_DEFAULTS, type CleanupContext, CleanupVolumesSchema } from "./config.ts";
 import { discoverVolumes } from "./discover.ts";
@@ -126,13 +126,7 @@ function criteria(ctx: CleanupContext): Criteria {
 }
 
 async function accountCheck(ctx: RunContext): Promise<Check> {
-  const sts = await ctx.provider("sts", awsOptions(ctx));
-  let actual: string;
-  try {
-    actual = await sts.callerAccount();
-  } catch (e) {
-    throw remoteFailure("STS", ctx.config.aws.endpoint, e);
-  }
+  const actual = await callerAccount(ctx);
   const ok = actual === ctx.scope.account;
   return {
     name: "account",

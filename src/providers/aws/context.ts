@@ -1,9 +1,11 @@
+import type { RunContext } from "../../core/command.ts";
 import type { CoreContext } from "../../core/context.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { usageError } from "../../core/errors.ts";
 import type { Phase } from "../../core/providers.ts";
 import { setUsageSource } from "../../core/usage.ts";
 import { ApiBudget, DEFAULT_SHARE } from "./budget.ts";
+import { remoteFailure } from "./errors.ts";
 import type { AwsClientOptions } from "./options.ts";
 
 const budgets = new WeakMap<object, ApiBudget>();
@@ -59,4 +61,19 @@ export function awsOptions(ctx: CoreContext & { readonly phase?: Phase }): AwsCl
     // against the credentials), else one key for "whatever the credentials are".
     account: ctx.scope.account ?? "default",
   };
+}
+
+/**
+ * The account the credentials belong to (STS GetCallerIdentity, through the command's
+ * declared `sts` provider). STS answers in any region; a command without one (IAM) asks
+ * us-east-1. A failure is a remote error naming STS and the endpoint.
+ */
+export async function callerAccount(ctx: RunContext): Promise<string> {
+  // Outside the try: a config mistake in awsOptions is the operator's (exit 2), not STS's.
+  const sts = await ctx.provider("sts", { ...awsOptions(ctx), region: ctx.scope.region ?? "us-east-1" });
+  try {
+    return await sts.callerAccount();
+  } catch (e) {
+    throw remoteFailure("STS", ctx.config.aws.endpoint, e);
+  }
 }

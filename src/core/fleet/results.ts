@@ -99,6 +99,11 @@ export function fieldsOf(s: ScopeSpec, environment: string): ScopeFields {
   };
 }
 
+/** The fields that name a scope, picked from what carries them and more (a result, a section). */
+export function scopeFieldsOf(s: ScopeFields): ScopeFields {
+  return { name: s.name, target: s.target, kind: s.kind, mode: s.mode, tags: s.tags, scope: s.scope, identity: s.identity };
+}
+
 /**
  * A scope that never started: after --max-failed-scopes failures (stoppedBy "max-failed"),
  * or after SIGINT/SIGTERM ("signal"). A planned scope of a saved plan keeps its plan; its
@@ -112,13 +117,7 @@ export function notStarted(
   const interrupted = stoppedBy === "signal";
   const n = s.plan?.actions.length ?? 0;
   return {
-    name: s.name,
-    target: s.target,
-    kind: s.kind,
-    mode: s.mode,
-    tags: s.tags,
-    scope: s.scope,
-    identity: s.identity,
+    ...scopeFieldsOf(s),
     status: "skipped",
     exit: interrupted ? "interrupted" : "remote",
     skipReason: interrupted ? "not started: the run was interrupted" : `not started: ${maxFailed} scope(s) failed (--max-failed-scopes ${maxFailed})`,

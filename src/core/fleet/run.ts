@@ -5,13 +5,13 @@ import type { Deps } from "../deps.ts";
 import { isOpsError, type OpsError, usageError } from "../errors.ts";
 import type { ExitName } from "../exit-codes.ts";
 import { writeJsonFile } from "../json-stream.ts";
-import type { PlannableInvocation } from "../pipeline.ts";
+import { type PlannableInvocation, producerOf } from "../pipeline.ts";
 import { problemsToErrors, type Report } from "../report.ts";
 import type { Selection } from "../targets/model.ts";
 import { selectTargets } from "../targets/select.ts";
 import { FLEET_PLAN_SCHEMA_ID, type FleetPlan, type FleetSelection, sealFleetPlan, sealSection } from "./plan.ts";
 import { runPool } from "./pool.ts";
-import { type FleetScopeResult, fieldsOf, fleetReport, notStarted, scopeOutcome } from "./results.ts";
+import { type FleetScopeResult, fieldsOf, fleetReport, notStarted, scopeFieldsOf, scopeOutcome } from "./results.ts";
 import { bindScope, type ScopeSpec, scopesOf } from "./scopes.ts";
 import { setUpFleet } from "./setup.ts";
 
@@ -154,21 +154,8 @@ function fleetPlanOf(cmd: PlannableCommand, deps: Deps, selection: FleetSelectio
     command: cmd.name,
     createdAt: deps.now().toISOString(),
     version: deps.build.version,
-    producer: { command: cmd.name, version: cmd.version, sourceDigest: cmd.sourceDigest() },
+    producer: producerOf(cmd),
     selection,
-    scopes: scopes.map((s) =>
-      sealSection({
-        name: s.name,
-        target: s.target,
-        kind: s.kind,
-        mode: s.mode,
-        tags: s.tags,
-        scope: s.scope,
-        identity: s.identity,
-        status: s.status,
-        plan: s.plan,
-        errors: s.errors,
-      }),
-    ),
+    scopes: scopes.map((s) => sealSection({ ...scopeFieldsOf(s), status: s.status, plan: s.plan, errors: s.errors })),
   });
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { memoryCheckpoint } from "./memory.ts";
+import { setOwn } from "./own.ts";
 
 /** JSON with sorted keys, so equal data always hashes the same regardless of insertion order. */
 export function canonicalJson(value: unknown): string {
@@ -75,7 +76,7 @@ function sortKeysShallow(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value).sort()) {
     const v = (value as Record<string, unknown>)[key];
-    if (v !== undefined) define(out, key, v);
+    if (v !== undefined) setOwn(out, key, v);
   }
   return out;
 }
@@ -86,15 +87,9 @@ function sortKeys(value: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {
       const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) define(out, key, sortKeys(v));
+      if (v !== undefined) setOwn(out, key, sortKeys(v));
     }
     return out;
   }
   return value;
-}
-
-/** A key named __proto__ is data (a tag can be called that), not the copy's prototype. */
-function define(out: Record<string, unknown>, key: string, v: unknown): void {
-  if (key === "__proto__") Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
-  else out[key] = v;
 }

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, test } from "bun:test";
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DescribeInstancesCommand, RunInstancesCommand } from "@aws-sdk/client-ec2";
+import { DescribeInstancesCommand, type EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { planDigest } from "../../src/core/plan.ts";
 import { runBin, TEAM_BIN, TEAM_NAME } from "../support/bin.ts";
 import { runDeno, stable } from "../support/deno.ts";
@@ -28,8 +28,9 @@ function window(offsetH: number): string {
   return `${String(h).padStart(2, "0")}:00-${String(h + 1).padStart(2, "0")}:00`;
 }
 
-async function instance(tags: Record<string, string>): Promise<string> {
-  const r = await moto.ec2.send(
+/** An instance with these tags, in moto's default account or through another account's client. */
+async function instance(tags: Record<string, string>, ec2: EC2Client = moto.ec2): Promise<string> {
+  const r = await ec2.send(
     new RunInstancesCommand({
       // One of moto's built-in AMIs (listing them all takes moto tens of seconds).
       ImageId: "ami-12c6146b",
@@ -174,17 +175,7 @@ describe("a team command in its own binary", () => {
     async () => {
       const fleet = new FleetMoto();
       const operator = await fleet.setup(["111111111111", "222222222222", "333333333333"], ["333333333333"]);
-      const launch = async (account: string, tags: Record<string, string>) => {
-        const r = await fleet.ec2(account, "us-east-1").send(
-          new RunInstancesCommand({
-            ImageId: "ami-12c6146b",
-            MinCount: 1,
-            MaxCount: 1,
-            TagSpecifications: [{ ResourceType: "instance", Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }],
-          }),
-        );
-        return r.Instances?.[0]?.InstanceId as string;
-      };
+      const launch = (account: string, tags: Record<string, string>) => instance(tags, fleet.ec2(account, "us-east-1"));
       const a = await launch("111111111111", { Environment: "staging", "opsctl:schedule": window(3) });
       const b = await launch("222222222222", { Environment: "staging", "opsctl:schedule": window(0) });
       const target = (name: string, account: string) =>

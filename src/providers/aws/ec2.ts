@@ -1,4 +1,5 @@
 import { memoryCheckpoint } from "../../core/memory.ts";
+import { setOwn } from "../../core/own.ts";
 import { awsErrorInfo, DENIED_CODES } from "./errors.ts";
 import { type AwsClientOptions, awsClient } from "./options.ts";
 
@@ -180,8 +181,7 @@ function volumeReader() {
       const key = share(t.Key ?? "");
       const value = share(t.Value ?? "");
       // A tag named __proto__ is data (as Object.fromEntries made it), not the prototype.
-      if (key === "__proto__") Object.defineProperty(tags, key, { value, enumerable: true, writable: true, configurable: true });
-      else tags[key] = value;
+      setOwn(tags, key, value);
     }
     return {
       id: v.VolumeId ?? "",
